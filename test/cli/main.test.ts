@@ -14,6 +14,6 @@ describe('cli', () => {
     } finally {
       process.stderr.write = stderr;
     }
-    expect(written.join('')).toMatch(/unknown command/);
+    expect(written.join('')).toMatch(/error:/);
   });
 });
