@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every Prometheus series the app exposes on `/metrics`, in one registry.
+ * One instance per app (tests create their own, so series never leak between tests).
+ */
+export interface Metrics {
+  registry: Registry;
+  webhookDeliveries: Counter<'event' | 'outcome'>;
+  jobsQueued: Gauge<'kind'>;
+  jobsRunning: Gauge<'kind'>;
+  jobDuration: Histogram<'kind' | 'outcome'>;
+  plans: Counter<'outcome'>;
+  planDuration: Histogram<'outcome'>;
+  planRisk: Counter<'level'>;
+  applies: Counter<'outcome'>;
+  applyDuration: Histogram<'outcome'>;
+  rollbacks: Counter<'outcome' | 'trigger'>;
+  rollbackDuration: Histogram<'outcome'>;
+  approvalEvaluations: Counter<'outcome'>;
+  githubRequests: Counter<'method' | 'status'>;
+  githubRateLimitRemaining: Gauge<'resource'>;
+  lockWaits: Counter<'outcome'>;
+  commands: Counter<'command' | 'outcome'>;
+}
+
+const DURATION_BUCKETS = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'infra_review_' });
+  const registers = [registry];
+  return {
+    registry,
+    webhookDeliveries: new Counter({
+      name: 'infra_review_webhook_deliveries_total',
+      help: 'Webhook deliveries received, by event and outcome (accepted, ignored, failed).',
+      labelNames: ['event', 'outcome'],
+      registers,
+    }),
+    jobsQueued: new Gauge({ name: 'infra_review_jobs_queued', help: 'Jobs waiting for a worker, by kind.', labelNames: ['kind'], registers }),
+    jobsRunning: new Gauge({ name: 'infra_review_jobs_running', help: 'Jobs running in this process, by kind.', labelNames: ['kind'], registers }),
+    jobDuration: new Histogram({
+      name: 'infra_review_job_duration_seconds',
+      help: 'Job run time, by kind and outcome.',
+      labelNames: ['kind', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    plans: new Counter({ name: 'infra_review_plans_total', help: 'Project plans, by outcome.', labelNames: ['outcome'], registers }),
+    planDuration: new Histogram({
+      name: 'infra_review_plan_duration_seconds',
+      help: 'Project plan time, by outcome.',
+      labelNames: ['outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    planRisk: new Counter({ name: 'infra_review_plan_risk_total', help: 'Plans by their risk level.', labelNames: ['level'], registers }),
+    applies: new Counter({ name: 'infra_review_applies_total', help: 'Applies, by outcome.', labelNames: ['outcome'], registers }),
+    applyDuration: new Histogram({
+      name: 'infra_review_apply_duration_seconds',
+      help: 'Apply time, by outcome.',
+      labelNames: ['outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    rollbacks: new Counter({
+      name: 'infra_review_rollbacks_total',
+      help: 'Rollbacks, by outcome and trigger (command, apply_failure). A failed rollback needs a human: alert on it.',
+      labelNames: ['outcome', 'trigger'],
+      registers,
+    }),
+    rollbackDuration: new Histogram({
+      name: 'infra_review_rollback_duration_seconds',
+      help: 'Rollback time, by outcome.',
+      labelNames: ['outcome'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    approvalEvaluations: new Counter({
+      name: 'infra_review_approval_evaluations_total',
+      help: 'Approval policy evaluations, by outcome (satisfied, pending, blocked, invalid_policy).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    githubRequests: new Counter({
+      name: 'infra_review_github_requests_total',
+      help: 'GitHub API requests, by method and status.',
+      labelNames: ['method', 'status'],
+      registers,
+    }),
+    githubRateLimitRemaining: new Gauge({
+      name: 'infra_review_github_rate_limit_remaining',
+      help: 'Remaining GitHub API rate limit as last reported by the API, by resource.',
+      labelNames: ['resource'],
+      registers,
+    }),
+    lockWaits: new Counter({
+      name: 'infra_review_lock_attempts_total',
+      help: 'Project lock attempts, by outcome (acquired, refused).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    commands: new Counter({
+      name: 'infra_review_commands_total',
+      help: 'Slash commands, by command and outcome (accepted, refused, failed, succeeded).',
+      labelNames: ['command', 'outcome'],
+      registers,
+    }),
+  };
+}
