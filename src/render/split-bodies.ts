@@ -1,0 +1,217 @@
+/**
+ * Splits rendered markdown into bodies that each fit a size limit (GitHub rejects a comment body over
+ * 65,536 characters and a check-run summary/text over 65,535). The head is never cut; the details are
+ * cut at line boundaries, and every cut closes the open code fence and `<details>` elements and the next
+ * body reopens them, so each body is well-formed markdown on its own (Atlantis does the same).
+ *
+ * Lengths are JavaScript string lengths (UTF-16 code units), never fewer than the characters GitHub counts.
+ */
+
+export interface SplitOptions {
+  /** Largest body, in characters. */
+  limit: number;
+  /** Start of body 1 (marker, summary): never cut unless it alone exceeds the limit. */
+  head: string;
+  /** End of the last body (e.g. the next steps). */
+  tail?: string;
+  /** At most this many bodies; the details that do not fit are dropped with {@link truncationNote}. */
+  maxBodies?: number;
+  /** First lines of body `part` (2..total): its marker and "continued from the previous comment". */
+  continuationHeader: (part: number, total: number) => string;
+  /** Last line of every body but the last. */
+  continuedNote: (nextPart: number, total: number) => string;
+  /** Stands in for details (or summary lines) that were dropped. */
+  truncationNote: (omittedLines: number) => string;
+}
+
+interface FenceState {
+  opener: string;
+  char: string;
+  length: number;
+}
+
+interface State {
+  fence: FenceState | undefined;
+  details: string[];
+}
+
+const FENCE_OPEN = /^ {0,3}(`{3,}(?=[^`]*$)|~{3,})/;
+const DETAILS_OPEN = /^<details[\s>]/i;
+const DETAILS_CLOSE = /^<\/details>/i;
+/** A piece of a hard-cut line is never shorter than this: below it, moving to a new body is better. */
+const MIN_PIECE = 80;
+
+function step(state: State, line: string): State {
+  if (state.fence) {
+    const { char, length } = state.fence;
+    let i = 0;
+    while (i < 3 && line[i] === ' ') i++;
+    let run = 0;
+    while (line[i + run] === char) run++;
+    if (run >= length && line.slice(i + run).trim() === '') return { fence: undefined, details: state.details };
+    return state;
+  }
+  const fence = FENCE_OPEN.exec(line);
+  if (fence) {
+    const marks = fence[1] as string;
+    return { fence: { opener: line, char: marks[0] as string, length: marks.length }, details: state.details };
+  }
+  if (DETAILS_OPEN.test(line)) return { fence: undefined, details: [...state.details, line] };
+  if (DETAILS_CLOSE.test(line) && state.details.length > 0) return { fence: undefined, details: state.details.slice(0, -1) };
+  return state;
+}
+
+/** What closes everything open, in order: the fence, then the `<details>` from the innermost out. */
+function closing(state: State): string {
+  let text = state.fence ? `${state.fence.char.repeat(state.fence.length)}\n` : '';
+  if (state.details.length > 0) text += '\n' + '</details>\n'.repeat(state.details.length);
+  return text;
+}
+
+function continuedSummary(opener: string): string {
+  return opener.includes('</summary>') ? opener.replace('</summary>', ' (continued)</summary>') : opener;
+}
+
+/** What reopens, at the top of the next body, everything a cut closed. */
+function reopening(state: State): string {
+  let text = '';
+  for (const opener of state.details) text += `${continuedSummary(opener)}\n\n`;
+  if (state.fence) text += `${state.fence.opener}\n`;
+  return text;
+}
+
+/** Cut `line` to at most `room` code units without splitting a surrogate pair. */
+function cutLine(line: string, room: number): [string, string] {
+  let at = room;
+  const code = line.charCodeAt(at - 1);
+  if (code >= 0xd800 && code <= 0xdbff) at--;
+  return [line.slice(0, at), line.slice(at)];
+}
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+interface Draft {
+  /** Everything after the continuation header and before the continued note / tail. */
+  content: string;
+}
+
+function splitOnce(lines: string[], options: SplitOptions, digits: number): { drafts: Draft[]; truncated: boolean } {
+  const { limit } = options;
+  const maxBodies = options.maxBodies ?? Number.POSITIVE_INFINITY;
+  const wide = Number('9'.repeat(digits));
+  const tail = withNewline(options.tail ?? '');
+  const headerLength = withNewline(options.continuationHeader(wide, wide)).length;
+  const noteLength = withNewline(options.continuedNote(wide, wide)).length;
+  const truncationLength = withNewline(options.truncationNote(Number('9'.repeat(String(lines.length).length)))).length;
+  // Room kept free in every body for whichever ending it gets.
+  const reserve = Math.max(noteLength, truncationLength + tail.length, tail.length);
+
+  const drafts: Draft[] = [];
+  let state: State = { fence: undefined, details: [] };
+  let parts: string[] = [];
+  let used = withNewline(options.head).length; // body 1 starts with the head
+  let hasContent = false;
+  let truncated = false;
+
+  const startBody = (): void => {
+    const reopen = reopening(state);
+    parts = [reopen];
+    used = headerLength + reopen.length;
+    hasContent = false;
+  };
+
+  const pending = [...lines];
+  let index = 0;
+  while (index < pending.length) {
+    const line = pending[index] as string;
+    const next = step(state, line);
+    const cost = line.length + 1;
+    if (used + cost + closing(next).length + reserve <= limit) {
+      parts.push(line, '\n');
+      used += cost;
+      state = next;
+      hasContent = true;
+      index++;
+      continue;
+    }
+    if (!hasContent) {
+      // Even a body holding nothing else cannot take this line: cut the line itself.
+      const room = limit - used - closing(state).length - reserve - 1;
+      if (room >= MIN_PIECE || (room > 0 && drafts.length > 0)) {
+        const [piece, rest] = cutLine(line, room);
+        parts.push(piece, '\n');
+        used += piece.length + 1;
+        hasContent = true;
+        pending[index] = rest;
+        continue;
+      }
+      if (drafts.length > 0) throw new Error(`split limit ${limit} is too small for the continuation header`);
+      // Body 1's head leaves no room for details at all.
+      truncated = true;
+      break;
+    }
+    parts.push(closing(state));
+    drafts.push({ content: parts.join('') });
+    if (drafts.length >= maxBodies) {
+      truncated = true;
+      break;
+    }
+    startBody();
+  }
+  const omitted = pending.length - index;
+  if (truncated && drafts.length >= maxBodies) {
+    // The last allowed body is already closed; its reserve holds the truncation note.
+    const last = drafts[drafts.length - 1] as Draft;
+    last.content += withNewline(options.truncationNote(omitted));
+  } else {
+    parts.push(closing(state));
+    if (truncated) parts.push(withNewline(options.truncationNote(omitted)));
+    drafts.push({ content: parts.join('') });
+  }
+  return { drafts, truncated };
+}
+
+/** Cuts an oversized head at a line boundary, so that even then body 1 fits. */
+function fitHead(options: SplitOptions): string {
+  const head = withNewline(options.head);
+  const tail = withNewline(options.tail ?? '');
+  const budget = options.limit - tail.length;
+  if (head.length + withNewline(options.truncationNote(99_999)).length <= budget) return head;
+  const lines = head.split('\n');
+  let kept = '';
+  let count = 0;
+  for (const line of lines) {
+    const noteLength = withNewline(options.truncationNote(lines.length - count)).length;
+    if (kept.length + line.length + 1 + noteLength > budget) break;
+    kept += `${line}\n`;
+    count++;
+  }
+  return kept + withNewline(options.truncationNote(lines.length - count));
+}
+
+/**
+ * Splits `details` after `options.head` into bodies of at most `options.limit` characters.
+ * Body 1 = head + details...; bodies 2..N = continuation header + reopened context + details...;
+ * bodies 1..N-1 end with the continued note, the last with the tail.
+ */
+export function splitBodies(details: string, options: SplitOptions): string[] {
+  const head = fitHead(options);
+  if (head !== withNewline(options.head)) {
+    // The summary alone exceeds a body: no details at all, and the head says what was cut.
+    return [head + withNewline(options.tail ?? '')];
+  }
+  const lines = details === '' ? [] : withNewline(details).slice(0, -1).split('\n');
+  for (let digits = 1; ; digits++) {
+    const { drafts } = splitOnce(lines, { ...options, head }, digits);
+    const total = drafts.length;
+    if (String(total).length > digits) continue;
+    return drafts.map((draft, i) => {
+      const part = i + 1;
+      const start = part === 1 ? head : withNewline(options.continuationHeader(part, total));
+      const end = part < total ? withNewline(options.continuedNote(part + 1, total)) : withNewline(options.tail ?? '');
+      return start + draft.content + end;
+    });
+  }
+}

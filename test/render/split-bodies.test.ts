@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { splitBodies } from '../../src/render/split-bodies.js';
+import type { SplitOptions } from '../../src/render/split-bodies.js';
+import { fenceBalance } from './analysis-builder.js';
+
+const options = (limit: number, extra: Partial<SplitOptions> = {}): SplitOptions => ({
+  limit,
+  head: 'HEAD\n',
+  tail: 'TAIL\n',
+  continuationHeader: (part, total) => `<!-- part-${part} -->\ncontinued (part ${part} of ${total})\n`,
+  continuedNote: (next, total) => `(continues in part ${next} of ${total})`,
+  truncationNote: (omitted) => `TRUNCATED ${omitted} lines`,
+  ...extra,
+});
+
+function resourceBlock(i: number, lines: number): string {
+  const diff = Array.from({ length: lines }, (_, j) => `+ attr_${i}_${j} = "${'v'.repeat(20)}"`).join('\n');
+  return `<details><summary>resource ${i}</summary>\n\n\`\`\`diff\n${diff}\n\`\`\`\n\n</details>`;
+}
+
+/** Content lines (inside fences) of every body, in order: what a reader sees across the comments. */
+function fencedLines(bodies: string[]): string[] {
+  const lines: string[] = [];
+  for (const body of bodies) {
+    let inFence = false;
+    for (const line of body.split('\n')) {
+      if (/^```/.test(line)) inFence = !inFence;
+      else if (inFence) lines.push(line);
+    }
+  }
+  return lines;
+}
+
+describe('splitBodies', () => {
+  it('returns a single body when everything fits', () => {
+    const details = resourceBlock(1, 3);
+    expect(splitBodies(details, options(10_000))).toEqual([`HEAD\n${details}\nTAIL\n`]);
+  });
+
+  it('cuts at line boundaries, closing and reopening fences and <details> at each cut', () => {
+    const details = Array.from({ length: 20 }, (_, i) => resourceBlock(i, 15)).join('\n');
+    const bodies = splitBodies(details, options(1500));
+    expect(bodies.length).toBeGreaterThan(5);
+    bodies.forEach((body, i) => {
+      expect(body.length).toBeLessThanOrEqual(1500);
+      expect(fenceBalance(body)).toEqual({ open: false, unclosedDetails: 0 });
+      if (i > 0) expect(body.startsWith(`<!-- part-${i + 1} -->\ncontinued (part ${i + 1} of ${bodies.length})\n`)).toBe(true);
+      if (i < bodies.length - 1) expect(body.endsWith(`(continues in part ${i + 2} of ${bodies.length})\n`)).toBe(true);
+    });
+    expect(bodies[0]?.startsWith('HEAD\n')).toBe(true);
+    expect(bodies.at(-1)?.endsWith('TAIL\n')).toBe(true);
+    // no diff line is lost or duplicated
+    expect(fencedLines(bodies)).toEqual(fencedLines([details]));
+    // a resource cut in the middle is reopened with its summary marked as continued
+    expect(bodies.slice(1).some((body) => /<details><summary>resource \d+ \(continued\)<\/summary>\n\n```diff\n/.test(body))).toBe(true);
+  });
+
+  it('cuts a single diff larger than a body across several bodies', () => {
+    const details = resourceBlock(0, 400);
+    const bodies = splitBodies(details, options(2000));
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const body of bodies) {
+      expect(body.length).toBeLessThanOrEqual(2000);
+      expect(fenceBalance(body)).toEqual({ open: false, unclosedDetails: 0 });
+    }
+    expect(fencedLines(bodies)).toEqual(fencedLines([details]));
+  });
+
+  it('cuts a line longer than a whole body into pieces', () => {
+    const long = 'x'.repeat(5000);
+    const bodies = splitBodies(`\`\`\`\n${long}\n\`\`\``, options(1200));
+    for (const body of bodies) {
+      expect(body.length).toBeLessThanOrEqual(1200);
+      expect(fenceBalance(body).open).toBe(false);
+    }
+    expect(fencedLines(bodies).join('')).toBe(long);
+  });
+
+  it('stops at maxBodies with a truncation note that counts what was dropped', () => {
+    const details = Array.from({ length: 50 }, (_, i) => resourceBlock(i, 10)).join('\n');
+    const bodies = splitBodies(details, options(1500, { maxBodies: 3 }));
+    expect(bodies).toHaveLength(3);
+    const last = bodies[2] as string;
+    expect(last.length).toBeLessThanOrEqual(1500);
+    expect(fenceBalance(last)).toEqual({ open: false, unclosedDetails: 0 });
+    const shown = fencedLines(bodies).length;
+    const omitted = Number(/TRUNCATED (\d+) lines/.exec(last)?.[1]);
+    expect(omitted).toBeGreaterThan(0);
+    expect(last.endsWith('TAIL\n')).toBe(true);
+    // every line of the input is either shown or counted as omitted (fence/details scaffolding included)
+    expect(shown).toBeLessThan(fencedLines([details]).length);
+    expect(bodies[1]).toContain('part 2 of 3');
+  });
+
+  it('never cuts the head: details are dropped entirely when the head leaves no room', () => {
+    const head = `HEAD\n${'| row |\n'.repeat(180)}`;
+    const bodies = splitBodies(resourceBlock(1, 50), options(1500, { head }));
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]?.startsWith(head)).toBe(true);
+    expect(bodies[0]).toMatch(/TRUNCATED \d+ lines/);
+    expect(bodies[0]?.length).toBeLessThanOrEqual(1500);
+  });
+
+  it('cuts a head that alone exceeds the limit at a line boundary rather than exceed the limit', () => {
+    const head = 'summary line\n'.repeat(500);
+    const bodies = splitBodies('details', options(1000, { head }));
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]?.length).toBeLessThanOrEqual(1000);
+    expect(bodies[0]).toMatch(/^(summary line\n)+TRUNCATED \d+ lines\nTAIL\n$/);
+  });
+
+  it('counts parts correctly past nine bodies', () => {
+    const details = Array.from({ length: 60 }, (_, i) => resourceBlock(i, 10)).join('\n');
+    const bodies = splitBodies(details, options(1000));
+    expect(bodies.length).toBeGreaterThan(10);
+    for (const body of bodies) expect(body.length).toBeLessThanOrEqual(1000);
+    expect(bodies.at(-1)).toContain(`part ${bodies.length} of ${bodies.length}`);
+  });
+});
