@@ -86,7 +86,7 @@ describe('renderPlanComment', () => {
   it('shows the riskiest resources first and each diff in a diff fence inside <details>', () => {
     const [body] = renderPlanComment(input());
     expect(body).toMatch(
-      /<details><summary>🔴 critical <code>aws&#95;db&#95;instance.main<\/code> will be destroyed<\/summary>\n\n- destroys a database\n\n```diff\n# aws_db_instance.main will be destroyed\n- resource "aws_db_instance" "main" \{\n- {5}password = \(sensitive value\)\n  \}\n```\n\n<\/details>/,
+      /<details><summary>🔴 critical <code>aws&#95;db&#95;instance.main<\/code> will be destroyed<\/summary>\n\n- destroys a database\n\n```diff\n# aws_db_instance.main will be destroyed\n- resource "aws_db_instance" "main" \{\n- {5}password = \(sensitive value\)\n {2}\}\n```\n\n<\/details>/,
     );
   });
 
