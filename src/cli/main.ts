@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
+import { registerOwnersCommand } from './owners-command.js';
 
 /**
  * The `infra-review` command line. Exit status: 0 success, 1 analysis failure, 2 bad input.
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .description('Analyse Terraform/OpenTofu plans and INFRAOWNERS policies the way the infra-review app does.')
     .exitOverride()
     .showHelpAfterError();
+  registerOwnersCommand(program);
   return program;
 }
 

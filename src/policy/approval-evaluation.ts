@@ -1,0 +1,87 @@
+/**
+ * Input and output of approval evaluation: what the approval check and `/apply` pass in and read back.
+ */
+import type { RiskLevel } from '../plan/analysis.js';
+import type { ApprovalsConfig } from './approvals-config.js';
+import type { PolicyError } from './owners-policy.js';
+import type { PolicyFileKind } from './policy-files.js';
+
+export interface ChangedFileInput {
+  /** Repository-relative path. */
+  path: string;
+  /** The project the file belongs to; null when it belongs to none (risk sections never apply to it). */
+  project: string | null;
+}
+
+/** The fields of a GitHub pull request review that evaluation reads (REST `pulls.listReviews` shape). */
+export interface ReviewInput {
+  id: number;
+  /** null for deleted ("ghost") users: such reviews never count. */
+  user: { login: string } | null;
+  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING. */
+  state: string;
+  commit_id: string | null;
+  submitted_at?: string | null;
+}
+
+export type RepositoryPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+/** Member logins of `@org/teamSlug` (slugs are case-insensitive on GitHub). */
+export type TeamMembersResolver = (org: string, teamSlug: string) => Promise<string[]>;
+/** A user's permission on the repository. */
+export type PermissionResolver = (login: string) => Promise<RepositoryPermission>;
+
+export interface EvaluateApprovalsInput {
+  /** The first policy file found on the base branch (see policyFileCandidates), or null when there is none. */
+  policyFile: { path: string; content: string } | null;
+  changedFiles: ChangedFileInput[];
+  /** Plan risk per project. A project missing here is treated as `critical` (fail closed). */
+  projectRisks: Readonly<Record<string, RiskLevel | undefined>>;
+  reviews: ReviewInput[];
+  /** Login of the PR author: their own reviews never count. */
+  author: string;
+  headSha: string;
+  options: ApprovalsConfig;
+  teamMembers: TeamMembersResolver;
+  /** Needed only for the default rule with `from: write`; without it that rule cannot be satisfied. */
+  permissionOf?: PermissionResolver;
+}
+
+export type ApprovalSourceKind = PolicyFileKind | 'default';
+
+export interface ApprovalRequirement {
+  /** Section name as written; null for the unnamed section and for the default rule. */
+  section: string | null;
+  /** Set for `[risk:LEVEL]` sections. */
+  minRisk: RiskLevel | null;
+  /** Rule line in the policy file; null for the default rule. */
+  line: number | null;
+  /** Pattern as written; null for the default rule. */
+  pattern: string | null;
+  /** Owners as written (`@user`, `@org/team`, emails); for the default rule the configured list, or [] for "write access". */
+  owners: string[];
+  /** Changed files this rule owns (last matching rule of its section). */
+  files: string[];
+  needed: number;
+  /** Logins whose approval counted, in review order. */
+  approvedBy: string[];
+  /** Owners who could still approve (`@user`, `@org/team`, or a description for the default rule); empty once satisfied. */
+  stillNeededFrom: string[];
+  /** Logins of owners whose latest review requests changes: the requirement is blocked until it is dismissed or replaced. */
+  blockedBy: string[];
+  /** Why the requirement cannot be met as written (email-only owners, too few possible approvers, unresolvable team...). */
+  problems: string[];
+  satisfied: boolean;
+}
+
+export interface ApprovalEvaluation {
+  satisfied: boolean;
+  /** Which rule set applied: the policy file (with its path) or the configured default. */
+  source: { kind: ApprovalSourceKind; path: string | null };
+  headSha: string;
+  /** Policy errors (an invalid policy is never satisfied). */
+  errors: PolicyError[];
+  requirements: ApprovalRequirement[];
+  /** Human-readable explanations: ignored reviews, email owners, the default that applied, unowned files. */
+  notes: string[];
+}

@@ -1,0 +1,372 @@
+/**
+ * Approval evaluation (pure apart from the injected resolvers): is the INFRAOWNERS policy, or the
+ * configured default, satisfied for the PR's current head? The approval check and `/apply` both call
+ * this one function. Every doubtful case fails closed.
+ *
+ * Review semantics (as GitHub computes a reviewer's state): each reviewer's latest review among
+ * APPROVED, CHANGES_REQUESTED and DISMISSED is the one that counts, ordered by submitted_at then id.
+ * COMMENTED reviews neither grant nor withdraw anything, so a comment after an approval keeps the
+ * approval; PENDING reviews are not submitted. A dismissed review leaves its author with no stance.
+ * An approval counts when it is on the head SHA (any SHA with `carry_over`) and not by the PR author.
+ * A change request blocks whatever commit it was given on, until it is dismissed or followed by an
+ * approval from the same reviewer (GitHub keeps change requests across pushes).
+ */
+import { compareRisk, type RiskLevel } from '../plan/analysis.js';
+import type {
+  ApprovalEvaluation,
+  ApprovalRequirement,
+  ChangedFileInput,
+  EvaluateApprovalsInput,
+  RepositoryPermission,
+  ReviewInput,
+} from './approval-evaluation.js';
+import { lastMatchingRule } from './match-owners.js';
+import type { Owner, PolicyRule, PolicySection } from './owners-policy.js';
+import { parseOwnersPolicy } from './parse-owners-policy.js';
+import { isPolicyFile, policyFileKind } from './policy-files.js';
+
+const DECISIVE_STATES = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
+const WRITE_PERMISSIONS = new Set<RepositoryPermission>(['admin', 'maintain', 'write']);
+const MAX_LISTED_FILES = 10;
+
+interface ReviewerStance {
+  login: string;
+  state: string;
+  commitId: string | null;
+}
+
+interface ReviewState {
+  /** Logins whose approval is valid, in review order. */
+  approvers: string[];
+  /** Logins whose latest review requests changes (author excluded). */
+  changeRequesters: string[];
+}
+
+export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<ApprovalEvaluation> {
+  const notes: string[] = [];
+  const reviews = summarizeReviews(input, notes);
+  const membership = new TeamMembership(input.teamMembers);
+
+  for (const file of input.changedFiles) {
+    if (isPolicyFile(file.path)) {
+      notes.push(`This PR changes ${file.path}: the change takes effect after merge; approvals follow the base branch's policy.`);
+    }
+  }
+
+  // 1. No policy file: the configured default applies.
+  if (input.policyFile === null) {
+    const requirement = await evaluateDefault(input, reviews, membership, notes);
+    const requirements = requirement ? [requirement] : [];
+    return {
+      satisfied: requirements.every((r) => r.satisfied),
+      source: { kind: 'default', path: null },
+      headSha: input.headSha,
+      errors: [],
+      requirements,
+      notes: [...notes, ...membership.notes],
+    };
+  }
+
+  // 2. Parse; an invalid policy fails closed.
+  const source = { kind: policyFileKind(input.policyFile.path), path: input.policyFile.path };
+  const { policy, errors } = parseOwnersPolicy(input.policyFile.content, input.policyFile.path);
+  if (errors.length > 0) {
+    notes.push(`${input.policyFile.path} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}): no approval can satisfy it until it is fixed.`);
+    return { satisfied: false, source, headSha: input.headSha, errors, requirements: [], notes };
+  }
+
+  // 3. Each section on its own: a file takes the section's last matching rule.
+  const fileRisk = riskOfFiles(input, notes);
+  const requirements: ApprovalRequirement[] = [];
+  const ownedFiles = new Set<string>();
+  for (const section of policy.sections) {
+    const filesByRule = new Map<PolicyRule, string[]>();
+    for (const file of input.changedFiles) {
+      if (section.minRisk !== null && compareRisk(fileRisk(file), section.minRisk) < 0) continue;
+      const rule = lastMatchingRule(section, file.path);
+      if (rule === null || rule.owners.length === 0) continue; // no owner in this section
+      ownedFiles.add(file.path);
+      const files = filesByRule.get(rule) ?? [];
+      files.push(file.path);
+      filesByRule.set(rule, files);
+    }
+    const rules = [...filesByRule.keys()].sort((a, b) => a.line - b.line);
+    for (const rule of rules) {
+      requirements.push(await evaluateRule(section, rule, filesByRule.get(rule) ?? [], input, reviews, membership, notes));
+    }
+  }
+
+  const unowned = input.changedFiles.filter((f) => !ownedFiles.has(f.path)).map((f) => f.path);
+  if (unowned.length > 0) {
+    notes.push(`${unowned.length} changed file${unowned.length === 1 ? ' has' : 's have'} no owner in ${input.policyFile.path}, so the policy requires no approval for ${unowned.length === 1 ? 'it' : 'them'}: ${listFiles(unowned)}.`);
+  }
+
+  return {
+    satisfied: requirements.every((r) => r.satisfied),
+    source,
+    headSha: input.headSha,
+    errors: [],
+    requirements,
+    notes: [...notes, ...membership.notes],
+  };
+}
+
+/** Each reviewer's deciding review, then which of them count as approvals or block. */
+function summarizeReviews(input: EvaluateApprovalsInput, notes: string[]): ReviewState {
+  const author = input.author.toLowerCase();
+  const ordered = input.reviews
+    .filter((r): r is ReviewInput & { user: { login: string } } => r.user !== null && DECISIVE_STATES.has(r.state.toUpperCase()))
+    .slice()
+    .sort(compareReviews);
+  const latest = new Map<string, ReviewerStance>();
+  for (const review of ordered) {
+    latest.set(review.user.login.toLowerCase(), { login: review.user.login, state: review.state.toUpperCase(), commitId: review.commit_id });
+  }
+
+  const approvers: string[] = [];
+  const changeRequesters: string[] = [];
+  for (const [key, stance] of latest) {
+    if (key === author) {
+      if (stance.state !== 'DISMISSED') notes.push(`The review of ${stance.login} does not count: it is the PR author's own.`);
+      continue;
+    }
+    if (stance.state === 'CHANGES_REQUESTED') {
+      changeRequesters.push(stance.login);
+    } else if (stance.state === 'APPROVED') {
+      if (stance.commitId === input.headSha || input.options.carry_over) {
+        approvers.push(stance.login);
+      } else {
+        notes.push(`The approval of ${stance.login} was given on an earlier commit (${(stance.commitId ?? 'unknown').slice(0, 7)}) and does not count for ${input.headSha.slice(0, 7)}: approvals are not carried over.`);
+      }
+    }
+  }
+  return { approvers, changeRequesters };
+}
+
+function compareReviews(a: ReviewInput, b: ReviewInput): number {
+  const ta = timestamp(a.submitted_at);
+  const tb = timestamp(b.submitted_at);
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return a.id - b.id;
+}
+
+function timestamp(value: string | null | undefined): number {
+  const t = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+function riskOfFiles(input: EvaluateApprovalsInput, notes: string[]): (file: ChangedFileInput) => RiskLevel {
+  const unknown = new Set<string>();
+  for (const file of input.changedFiles) {
+    if (file.project !== null && input.projectRisks[file.project] === undefined) unknown.add(file.project);
+  }
+  for (const project of unknown) {
+    notes.push(`Project ${project} has no plan risk: its files are treated as critical risk, so every risk section applies to them.`);
+  }
+  return (file) => {
+    if (file.project === null) return 'none';
+    return input.projectRisks[file.project] ?? 'critical';
+  };
+}
+
+async function evaluateRule(
+  section: PolicySection,
+  rule: PolicyRule,
+  files: string[],
+  input: EvaluateApprovalsInput,
+  reviews: ReviewState,
+  membership: TeamMembership,
+  notes: string[],
+): Promise<ApprovalRequirement> {
+  const author = input.author.toLowerCase();
+  const where = `${section.name === null ? '' : `[${section.name}] `}line ${rule.line} (${rule.pattern})`;
+  const problems: string[] = [];
+
+  const emails = rule.owners.filter((o) => o.kind === 'email');
+  if (emails.length > 0) {
+    notes.push(`Rule ${where}: email owners (${emails.map((o) => o.text).join(', ')}) cannot approve: an email has no reliable mapping to a GitHub account.`);
+  }
+  const approving = rule.owners.filter((o) => o.kind !== 'email');
+  if (approving.length === 0) {
+    problems.push('only email owners, who cannot approve: this rule can never be satisfied; name @users or @org/teams');
+  } else if (approving.every((o) => o.kind === 'user')) {
+    const possible = approving.filter((o) => o.kind === 'user' && o.login.toLowerCase() !== author).length;
+    if (possible < section.count) {
+      problems.push(`needs ${section.count} approval${section.count === 1 ? '' : 's'} but only ${possible} owner${possible === 1 ? '' : 's'} other than the PR author can approve`);
+    }
+  }
+
+  const isOwner = async (login: string): Promise<boolean> => {
+    const key = login.toLowerCase();
+    for (const owner of approving) {
+      if (owner.kind === 'user' && owner.login.toLowerCase() === key) return true;
+    }
+    for (const owner of approving) {
+      if (owner.kind === 'team' && (await membership.has(owner, key, problems))) return true;
+    }
+    return false;
+  };
+
+  const approvedBy: string[] = [];
+  for (const login of reviews.approvers) if (await isOwner(login)) approvedBy.push(login);
+  const blockedBy: string[] = [];
+  for (const login of reviews.changeRequesters) if (await isOwner(login)) blockedBy.push(login);
+  // Resolve every team even when nobody from it reviewed, so an unresolvable team is reported.
+  for (const owner of approving) if (owner.kind === 'team') await membership.members(owner, problems);
+
+  const satisfied = approvedBy.length >= section.count && blockedBy.length === 0 && problems.length === 0;
+  const approvedKeys = new Set(approvedBy.map((l) => l.toLowerCase()));
+  const stillNeededFrom = satisfied
+    ? []
+    : approving
+        .filter((o) => !(o.kind === 'user' && (approvedKeys.has(o.login.toLowerCase()) || o.login.toLowerCase() === author)))
+        .map((o) => o.text);
+
+  return {
+    section: section.name,
+    minRisk: section.minRisk,
+    line: rule.line,
+    pattern: rule.pattern,
+    owners: rule.owners.map((o) => o.text),
+    files,
+    needed: section.count,
+    approvedBy,
+    stillNeededFrom,
+    blockedBy,
+    problems: dedupe(problems),
+    satisfied,
+  };
+}
+
+async function evaluateDefault(
+  input: EvaluateApprovalsInput,
+  reviews: ReviewState,
+  membership: TeamMembership,
+  notes: string[],
+): Promise<ApprovalRequirement | null> {
+  const { count, from } = input.options.default;
+  const describe = from === 'write' ? 'any collaborator with write access other than the author' : from.join(', ');
+  if (input.changedFiles.length === 0) {
+    notes.push('No policy file and no changed files: nothing requires approval.');
+    return null;
+  }
+  notes.push(`No policy file (${input.options.use_codeowners ? 'INFRAOWNERS or CODEOWNERS' : 'INFRAOWNERS'}) on the base branch: the default rule applies, ${count} approval${count === 1 ? '' : 's'} from ${describe}.`);
+
+  const problems: string[] = [];
+  let isEligible: (login: string) => Promise<boolean>;
+  if (from === 'write') {
+    const permissionOf = input.permissionOf;
+    if (!permissionOf) problems.push('cannot check write access: no permission resolver was given');
+    const cache = new Map<string, Promise<boolean>>();
+    isEligible = (login) => {
+      const key = login.toLowerCase();
+      let result = cache.get(key);
+      if (!result) {
+        result = permissionOf
+          ? permissionOf(login).then(
+              (permission) => WRITE_PERMISSIONS.has(permission),
+              (error: unknown) => {
+                problems.push(`could not read the permission of ${login}: ${errorMessage(error)}`);
+                return false;
+              },
+            )
+          : Promise.resolve(false);
+        cache.set(key, result);
+      }
+      return result;
+    };
+  } else {
+    const owners = from.map((text) => toApproverOwner(text));
+    isEligible = async (login) => {
+      const key = login.toLowerCase();
+      for (const owner of owners) {
+        if (owner.kind === 'user' && owner.login.toLowerCase() === key) return true;
+        if (owner.kind === 'team' && (await membership.has(owner, key, problems))) return true;
+      }
+      return false;
+    };
+  }
+
+  const approvedBy: string[] = [];
+  for (const login of reviews.approvers) if (await isEligible(login)) approvedBy.push(login);
+  const blockedBy: string[] = [];
+  for (const login of reviews.changeRequesters) if (await isEligible(login)) blockedBy.push(login);
+
+  const satisfied = approvedBy.length >= count && blockedBy.length === 0 && problems.length === 0;
+  const approvedKeys = new Set(approvedBy.map((l) => l.toLowerCase()));
+  const author = input.author.toLowerCase();
+  const stillNeededFrom = satisfied
+    ? []
+    : from === 'write'
+      ? [describe]
+      : from.filter((text) => {
+          const login = text.slice(1).toLowerCase();
+          return text.includes('/') || (!approvedKeys.has(login) && login !== author);
+        });
+  return {
+    section: null,
+    minRisk: null,
+    line: null,
+    pattern: null,
+    owners: from === 'write' ? [] : [...from],
+    files: input.changedFiles.map((f) => f.path),
+    needed: count,
+    approvedBy,
+    stillNeededFrom,
+    blockedBy,
+    problems: dedupe(problems),
+    satisfied,
+  };
+}
+
+function toApproverOwner(text: string): Owner {
+  const slash = text.indexOf('/');
+  return slash === -1
+    ? { kind: 'user', login: text.slice(1), text }
+    : { kind: 'team', org: text.slice(1, slash), slug: text.slice(slash + 1), text };
+}
+
+/** Team members, resolved once per evaluation; slugs and logins compared case-insensitively. */
+class TeamMembership {
+  readonly notes: string[] = [];
+  private readonly cache = new Map<string, Promise<Set<string> | Error>>();
+
+  constructor(private readonly resolve: (org: string, teamSlug: string) => Promise<string[]>) {}
+
+  async members(team: Owner & { kind: 'team' }, problems: string[]): Promise<Set<string>> {
+    const key = `${team.org.toLowerCase()}/${team.slug.toLowerCase()}`;
+    let pending = this.cache.get(key);
+    if (!pending) {
+      pending = this.resolve(team.org, team.slug.toLowerCase()).then(
+        (logins) => new Set(logins.map((l) => l.toLowerCase())),
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      this.cache.set(key, pending);
+    }
+    const result = await pending;
+    if (result instanceof Error) {
+      // Fail closed: a team we cannot read approves nothing, and the requirement says why.
+      problems.push(`could not read the members of ${team.text}: ${errorMessage(result)}`);
+      return new Set();
+    }
+    return result;
+  }
+
+  async has(team: Owner & { kind: 'team' }, loginKey: string, problems: string[]): Promise<boolean> {
+    return (await this.members(team, problems)).has(loginKey);
+  }
+}
+
+function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.slice(0, 200) ?? '';
+}
+
+function dedupe(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function listFiles(files: string[]): string {
+  const shown = files.slice(0, MAX_LISTED_FILES).join(', ');
+  return files.length > MAX_LISTED_FILES ? `${shown} and ${files.length - MAX_LISTED_FILES} more` : shown;
+}
