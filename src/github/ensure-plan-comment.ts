@@ -1,0 +1,144 @@
+import type { GitHubClient, RepoRef } from './repo-ref.js';
+
+/** GitHub rejects an issue comment body longer than this. */
+export const MAX_COMMENT_LENGTH = 65_536;
+
+export const DEFAULT_PLAN_MARKER = 'infra-review:plan';
+
+export interface EnsurePlanCommentOptions {
+  /**
+   * Our bot's login (`<app-slug>[bot]`, see `botLogin()`). Only comments by this author are
+   * ours: anyone can paste the hidden marker into a comment of their own, and we must never
+   * edit or delete it, nor treat it as the plan.
+   */
+  botLogin: string;
+  /** Marker name; the first comment carries `<!-- marker -->`, continuations `<!-- marker:part-N -->`. */
+  marker?: string;
+}
+
+export type CommentAction = 'created' | 'updated' | 'unchanged';
+
+export interface EnsuredComment {
+  id: number;
+  url: string;
+  /** 1 for the main comment, N for `part-N` continuations. */
+  part: number;
+  action: CommentAction;
+}
+
+export interface EnsurePlanCommentResult {
+  /** In order: the main comment first, then continuations part-2, part-3, ... */
+  comments: EnsuredComment[];
+  /** Ids of our stale continuations (and duplicates) that were deleted. */
+  deletedIds: number[];
+}
+
+interface ExistingComment {
+  id: number;
+  body: string;
+  html_url: string;
+}
+
+/** `<!-- marker -->` for part 1, `<!-- marker:part-N -->` for continuations. */
+export function planCommentMarker(marker: string, part: number): string {
+  return part === 1 ? `<!-- ${marker} -->` : `<!-- ${marker}:part-${part} -->`;
+}
+
+/**
+ * One sticky plan comment per PR, plus continuation comments when the rendered plan needs
+ * several bodies. Comments are created once and then edited in place, only when the body
+ * differs; continuations beyond `bodies.length` are deleted so a stale part never lingers.
+ * The hidden marker is added here; callers pass the visible bodies.
+ */
+export async function ensurePlanComment(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  prNumber: number,
+  bodies: string[],
+  options: EnsurePlanCommentOptions,
+): Promise<EnsurePlanCommentResult> {
+  const marker = options.marker ?? DEFAULT_PLAN_MARKER;
+  if (bodies.length === 0) {
+    throw new RangeError('ensurePlanComment needs at least one body');
+  }
+  const wanted = bodies.map((body, index) => `${planCommentMarker(marker, index + 1)}\n${body}`);
+  wanted.forEach((body, index) => {
+    if (body.length > MAX_COMMENT_LENGTH) {
+      // The renderer splits at the limit; reaching here is a bug upstream, not user input.
+      throw new RangeError(
+        `plan comment part ${index + 1} is ${body.length} characters, over GitHub's ${MAX_COMMENT_LENGTH}`,
+      );
+    }
+  });
+
+  const existing = await listOurMarkedComments(octokit, repo, prNumber, options.botLogin, marker);
+
+  const comments: EnsuredComment[] = [];
+  for (const [index, body] of wanted.entries()) {
+    const part = index + 1;
+    const current = existing.byPart.get(part)?.[0];
+    if (!current) {
+      const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body });
+      comments.push({ id: data.id, url: data.html_url, part, action: 'created' });
+    } else if (normaliseNewlines(current.body) !== normaliseNewlines(body)) {
+      const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: current.id, body });
+      comments.push({ id: data.id, url: data.html_url, part, action: 'updated' });
+    } else {
+      comments.push({ id: current.id, url: current.html_url, part, action: 'unchanged' });
+    }
+  }
+
+  // Parts past the new count, and duplicates of any part (two racing deliveries can each
+  // create one), are ours and stale.
+  const keep = new Set(comments.map((comment) => comment.id));
+  const stale = [...existing.byPart.values()].flat().filter((comment) => !keep.has(comment.id));
+  const deletedIds: number[] = [];
+  for (const comment of stale) {
+    await octokit.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
+    deletedIds.push(comment.id);
+  }
+  return { comments, deletedIds };
+}
+
+async function listOurMarkedComments(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  prNumber: number,
+  login: string,
+  marker: string,
+): Promise<{ byPart: Map<number, ExistingComment[]> }> {
+  const all = await octokit.paginate(octokit.rest.issues.listComments, {
+    ...repo,
+    issue_number: prNumber,
+    per_page: 100,
+  });
+  const mainMarker = planCommentMarker(marker, 1);
+  const partPattern = new RegExp(`<!-- ${escapeRegExp(marker)}:part-(\\d+) -->`);
+  const byPart = new Map<number, ExistingComment[]>();
+  for (const comment of all) {
+    // Logins are case-insensitive on GitHub; the type check keeps a user named like a bot out.
+    if (comment.user?.type !== 'Bot' || comment.user.login.toLowerCase() !== login.toLowerCase()) continue;
+    const body = comment.body ?? '';
+    let part: number | undefined;
+    if (body.includes(mainMarker)) {
+      part = 1;
+    } else {
+      const match = partPattern.exec(body);
+      if (match?.[1]) part = Number(match[1]);
+    }
+    if (part === undefined || part < 1) continue;
+    const list = byPart.get(part) ?? [];
+    // Oldest first (listComments is ascending): the oldest is the one people have linked to.
+    list.push({ id: comment.id, body, html_url: comment.html_url });
+    byPart.set(part, list);
+  }
+  return { byPart };
+}
+
+function normaliseNewlines(text: string): string {
+  return text.replace(/\r\n/g, '\n');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
