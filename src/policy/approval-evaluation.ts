@@ -85,3 +85,13 @@ export interface ApprovalEvaluation {
   /** Human-readable explanations: ignored reviews, email owners, the default that applied, unowned files. */
   notes: string[];
 }
+
+/** The metrics label (`infra_review_approval_evaluations_total{outcome}`) and the icon of the status line. */
+export type ApprovalOutcome = 'satisfied' | 'pending' | 'blocked' | 'invalid_policy';
+
+export function approvalOutcome(evaluation: ApprovalEvaluation): ApprovalOutcome {
+  if (evaluation.errors.length > 0) return 'invalid_policy';
+  if (evaluation.satisfied) return 'satisfied';
+  // blocked: approvals alone cannot fix it (a change request, or a rule that cannot be met as written)
+  return evaluation.requirements.some((r) => !r.satisfied && (r.blockedBy.length > 0 || r.problems.length > 0)) ? 'blocked' : 'pending';
+}

@@ -13,7 +13,14 @@
  * Rejected as GitHub does: `!` negation, `[ ]` character ranges, `\#`.
  */
 
-export type CompiledPattern = { ok: true; matcher: RegExp } | { ok: false; errors: string[] };
+export type CompiledPattern =
+  | {
+      ok: true;
+      matcher: RegExp;
+      /** Literal text every matching path starts with ('' when none): a cheap startsWith test before the RegExp. */
+      literalPrefix: string;
+    }
+  | { ok: false; errors: string[] };
 
 interface PatternChar {
   ch: string;
@@ -70,6 +77,7 @@ export function compilePattern(pattern: string): CompiledPattern {
   // Consecutive `**` segments mean the same as one.
   segments = segments.filter((seg, i) => !(isDoubleStar(seg) && i > 0 && isDoubleStar(segments[i - 1]!)));
 
+  const literalPrefix = leadingLiteral(segments);
   const last = segments.length - 1;
   let source = '^';
   let needSlash = false;
@@ -98,7 +106,21 @@ export function compilePattern(pattern: string): CompiledPattern {
     if (i === last) source += '(?:/.*)?';
   });
   source += '$';
-  return { ok: true, matcher: new RegExp(source, 's') };
+  return { ok: true, matcher: new RegExp(source, 's'), literalPrefix };
+}
+
+/** The literal characters before the first wildcard (unanchored patterns start with `**`, so give ''). */
+function leadingLiteral(segments: PatternChar[][]): string {
+  let prefix = '';
+  for (const [i, seg] of segments.entries()) {
+    if (i > 0) prefix += '/';
+    for (const c of seg) {
+      if (!c.escaped && (c.ch === '*' || c.ch === '?')) return prefix;
+      prefix += c.ch;
+    }
+  }
+  // the whole pattern is literal: it matches the name itself, or a directory of that name
+  return prefix;
 }
 
 function star(): PatternChar {

@@ -47,15 +47,19 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
   const reviews = summarizeReviews(input, notes);
   const membership = new TeamMembership(input.teamMembers);
 
-  for (const file of input.changedFiles) {
-    if (isPolicyFile(file.path)) {
-      notes.push(`This PR changes ${file.path}: the change takes effect after merge; approvals follow the base branch's policy.`);
+  // A path may be listed once per project that uses it (a shared module): it is one file whose risk is
+  // the highest of those projects.
+  const fileRisks = riskOfFiles(input.changedFiles, input.projectRisks);
+  const paths = [...fileRisks.keys()];
+  for (const path of paths) {
+    if (isPolicyFile(path)) {
+      notes.push(`This PR changes ${path}: the change takes effect after merge; approvals follow the base branch's policy.`);
     }
   }
 
   // 1. No policy file: the configured default applies.
   if (input.policyFile === null) {
-    const requirement = await evaluateDefault(input, reviews, membership, notes);
+    const requirement = await evaluateDefault(input, paths, reviews, membership, notes);
     const requirements = requirement ? [requirement] : [];
     return {
       satisfied: requirements.every((r) => r.satisfied),
@@ -76,18 +80,18 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
   }
 
   // 3. Each section on its own: a file takes the section's last matching rule.
-  const fileRisk = riskOfFiles(input, notes);
+  noteUnknownRisks(input, notes);
   const requirements: ApprovalRequirement[] = [];
   const ownedFiles = new Set<string>();
   for (const section of policy.sections) {
     const filesByRule = new Map<PolicyRule, string[]>();
-    for (const file of input.changedFiles) {
-      if (section.minRisk !== null && compareRisk(fileRisk(file), section.minRisk) < 0) continue;
-      const rule = lastMatchingRule(section, file.path);
+    for (const path of paths) {
+      if (section.minRisk !== null && compareRisk(fileRisks.get(path) ?? 'critical', section.minRisk) < 0) continue;
+      const rule = lastMatchingRule(section, path);
       if (rule === null || rule.owners.length === 0) continue; // no owner in this section
-      ownedFiles.add(file.path);
+      ownedFiles.add(path);
       const files = filesByRule.get(rule) ?? [];
-      files.push(file.path);
+      files.push(path);
       filesByRule.set(rule, files);
     }
     const rules = [...filesByRule.keys()].sort((a, b) => a.line - b.line);
@@ -96,7 +100,7 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
     }
   }
 
-  const unowned = input.changedFiles.filter((f) => !ownedFiles.has(f.path)).map((f) => f.path);
+  const unowned = paths.filter((path) => !ownedFiles.has(path));
   if (unowned.length > 0) {
     notes.push(`${unowned.length} changed file${unowned.length === 1 ? ' has' : 's have'} no owner in ${input.policyFile.path}, so the policy requires no approval for ${unowned.length === 1 ? 'it' : 'them'}: ${listFiles(unowned)}.`);
   }
@@ -155,7 +159,18 @@ function timestamp(value: string | null | undefined): number {
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
 }
 
-function riskOfFiles(input: EvaluateApprovalsInput, notes: string[]): (file: ChangedFileInput) => RiskLevel {
+/** Each distinct path with the highest risk of its projects; no project is `none`, an unknown risk `critical`. */
+function riskOfFiles(files: ChangedFileInput[], projectRisks: EvaluateApprovalsInput['projectRisks']): Map<string, RiskLevel> {
+  const risks = new Map<string, RiskLevel>();
+  for (const file of files) {
+    const risk: RiskLevel = file.project === null ? 'none' : (projectRisks[file.project] ?? 'critical');
+    const known = risks.get(file.path);
+    if (known === undefined || compareRisk(risk, known) > 0) risks.set(file.path, risk);
+  }
+  return risks;
+}
+
+function noteUnknownRisks(input: EvaluateApprovalsInput, notes: string[]): void {
   const unknown = new Set<string>();
   for (const file of input.changedFiles) {
     if (file.project !== null && input.projectRisks[file.project] === undefined) unknown.add(file.project);
@@ -163,10 +178,6 @@ function riskOfFiles(input: EvaluateApprovalsInput, notes: string[]): (file: Cha
   for (const project of unknown) {
     notes.push(`Project ${project} has no plan risk: its files are treated as critical risk, so every risk section applies to them.`);
   }
-  return (file) => {
-    if (file.project === null) return 'none';
-    return input.projectRisks[file.project] ?? 'critical';
-  };
 }
 
 async function evaluateRule(
@@ -240,13 +251,14 @@ async function evaluateRule(
 
 async function evaluateDefault(
   input: EvaluateApprovalsInput,
+  paths: string[],
   reviews: ReviewState,
   membership: TeamMembership,
   notes: string[],
 ): Promise<ApprovalRequirement | null> {
   const { count, from } = input.options.default;
   const describe = from === 'write' ? 'any collaborator with write access other than the author' : from.join(', ');
-  if (input.changedFiles.length === 0) {
+  if (paths.length === 0) {
     notes.push('No policy file and no changed files: nothing requires approval.');
     return null;
   }
@@ -309,7 +321,7 @@ async function evaluateDefault(
     line: null,
     pattern: null,
     owners: from === 'write' ? [] : [...from],
-    files: input.changedFiles.map((f) => f.path),
+    files: paths,
     needed: count,
     approvedBy,
     stillNeededFrom,

@@ -5,7 +5,7 @@
  * untrusted: it only appears escaped, or inside code spans, so it cannot break the table, inject
  * markup, or @-mention anyone.
  */
-import type { ApprovalEvaluation, ApprovalRequirement } from './approval-evaluation.js';
+import { approvalOutcome, type ApprovalEvaluation, type ApprovalRequirement } from './approval-evaluation.js';
 import { formatPolicyError } from './owners-policy.js';
 
 const MAX_LINE_ITEMS = 3;
@@ -26,7 +26,7 @@ export function formatApprovalStatusLine(evaluation: ApprovalEvaluation): string
   const open = evaluation.requirements.filter((r) => !r.satisfied);
   const parts = open.slice(0, MAX_LINE_ITEMS).map(describeOpen);
   if (open.length > MAX_LINE_ITEMS) parts.push(`and ${open.length - MAX_LINE_ITEMS} more`);
-  const icon = open.some((r) => r.blockedBy.length > 0 || r.problems.length > 0) ? '❌' : '⏳';
+  const icon = approvalOutcome(evaluation) === 'blocked' ? '❌' : '⏳';
   return `${icon} **Approvals:** ${met} of ${total} requirement${total === 1 ? '' : 's'} met${source}; ${parts.join('; ')}.`;
 }
 

@@ -16,6 +16,8 @@ export interface PolicyRule {
   pattern: string;
   /** Compiled once per policy; tested against repository-relative paths without a leading slash. */
   matcher: RegExp;
+  /** Every path the rule matches starts with this ('' when the pattern is not anchored at a literal). */
+  literalPrefix: string;
   /** Empty means "no owner": a file whose last matching rule has no owners needs no approval in that section. */
   owners: Owner[];
 }

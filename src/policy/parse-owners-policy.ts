@@ -72,7 +72,7 @@ export function parseOwnersPolicy(text: string, file: string): PolicyParseResult
       current = { name: null, line: null, count: 1, minRisk: null, rules: [] };
       sections.unshift(current);
     }
-    const rule: PolicyRule = { line, pattern, matcher: compiled.matcher, owners };
+    const rule: PolicyRule = { line, pattern, matcher: compiled.matcher, literalPrefix: compiled.literalPrefix, owners };
     current.rules.push(rule);
   });
 

@@ -113,6 +113,23 @@ describe('compilePattern: GitHub CODEOWNERS / gitignore matching table', () => {
     const compiled = compilePattern(pattern);
     if (!compiled.ok) throw new Error(compiled.errors.join('; '));
     expect(compiled.matcher.test(path)).toBe(expected);
+    // the startsWith shortcut the matcher takes must never reject a path the RegExp accepts
+    if (expected) expect(path.startsWith(compiled.literalPrefix)).toBe(true);
+  });
+
+  it.each([
+    ['/envs/prod/', 'envs/prod/'],
+    ['envs/*/main.tf', 'envs/'],
+    ['/envs', 'envs'],
+    ['a/**/b', 'a/'],
+    ['my\\ dir/x', 'my dir/x'],
+    ['*.tf', ''],
+    ['apps/', ''],
+    ['**/logs', ''],
+    ['/*', ''],
+  ])('literal prefix of %s is %j', (pattern, prefix) => {
+    const compiled = compilePattern(pattern);
+    expect(compiled.ok && compiled.literalPrefix).toBe(prefix);
   });
 });
 

@@ -346,3 +346,22 @@ describe('evaluateApprovals: CODEOWNERS and policy changes', () => {
     expect(result.notes.join('\n')).toMatch(/This PR changes \.github\/INFRAOWNERS: the change takes effect after merge/);
   });
 });
+
+describe('evaluateApprovals: files shared by several projects', () => {
+  it('takes the highest risk of the projects that list a file, and counts the file once', async () => {
+    const result = await evaluateApprovals(
+      input({
+        policy: '*.tf @acme/platform\n[risk:high]\n* @acme/sre\n',
+        changedFiles: [
+          { path: 'modules/vpc/main.tf', project: 'dev' },
+          { path: 'modules/vpc/main.tf', project: 'prod' },
+        ],
+        projectRisks: { dev: 'low', prod: 'high' },
+      }),
+    );
+    expect(result.requirements.map((r) => [r.section, r.files])).toEqual([
+      [null, ['modules/vpc/main.tf']],
+      ['risk:high', ['modules/vpc/main.tf']],
+    ]);
+  });
+});

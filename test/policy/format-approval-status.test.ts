@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalEvaluation, ApprovalRequirement } from '../../src/policy/approval-evaluation.js';
+import { approvalOutcome } from '../../src/policy/approval-evaluation.js';
 import { buildApprovalSummary, buildApprovalTable, escapeText, formatApprovalStatusLine } from '../../src/policy/format-approval-status.js';
 
 function requirement(overrides: Partial<ApprovalRequirement> = {}): ApprovalRequirement {
@@ -124,5 +125,15 @@ describe('buildApprovalSummary', () => {
 describe('escapeText', () => {
   it('defuses mentions and markdown', () => {
     expect(escapeText('@alice *bold* `x`')).toBe('@\u200balice \\*bold\\* \\`x\\`');
+  });
+});
+
+describe('approvalOutcome', () => {
+  it('classifies satisfied, pending, blocked and invalid evaluations', () => {
+    expect(approvalOutcome(evaluation([requirement({ satisfied: true })]))).toBe('satisfied');
+    expect(approvalOutcome(evaluation([requirement()]))).toBe('pending');
+    expect(approvalOutcome(evaluation([requirement({ blockedBy: ['bob'] })]))).toBe('blocked');
+    expect(approvalOutcome(evaluation([requirement({ problems: ['only email owners'] })]))).toBe('blocked');
+    expect(approvalOutcome(evaluation([], { satisfied: false, errors: [{ file: 'F', line: 1, message: 'x' }] }))).toBe('invalid_policy');
   });
 });
