@@ -13,15 +13,28 @@ export interface ChangedFileInput {
   project: string | null;
 }
 
-/** The fields of a GitHub pull request review that evaluation reads (REST `pulls.listReviews` shape). */
-export interface ReviewInput {
+/**
+ * A pull request review, in either of two shapes: the REST `pulls.listReviews` item, or the flat
+ * form of src/github/list-reviews.ts (`PrReview`). Both are accepted so neither caller maps fields.
+ * `state`: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING. A null user/login is a
+ * deleted ("ghost") account: its reviews never count.
+ */
+export type ReviewInput = RestReviewInput | FlatReviewInput;
+
+export interface RestReviewInput {
   id: number;
-  /** null for deleted ("ghost") users: such reviews never count. */
   user: { login: string } | null;
-  /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or PENDING. */
   state: string;
   commit_id: string | null;
   submitted_at?: string | null;
+}
+
+export interface FlatReviewInput {
+  id: number;
+  login: string | null;
+  state: string;
+  commitId: string | null;
+  submittedAt?: string | null;
 }
 
 export type RepositoryPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';

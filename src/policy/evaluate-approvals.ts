@@ -115,16 +115,32 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
   };
 }
 
+interface NormalizedReview {
+  id: number;
+  login: string;
+  state: string;
+  commitId: string | null;
+  time: number;
+}
+
+function normalizeReview(review: ReviewInput): NormalizedReview | null {
+  const login = 'user' in review ? (review.user?.login ?? null) : review.login;
+  if (login === null || login === '') return null;
+  const commitId = 'user' in review ? review.commit_id : review.commitId;
+  const submittedAt = 'user' in review ? review.submitted_at : review.submittedAt;
+  return { id: review.id, login, state: review.state.toUpperCase(), commitId: commitId ?? null, time: timestamp(submittedAt) };
+}
+
 /** Each reviewer's deciding review, then which of them count as approvals or block. */
 function summarizeReviews(input: EvaluateApprovalsInput, notes: string[]): ReviewState {
   const author = input.author.toLowerCase();
   const ordered = input.reviews
-    .filter((r): r is ReviewInput & { user: { login: string } } => r.user !== null && DECISIVE_STATES.has(r.state.toUpperCase()))
-    .slice()
-    .sort(compareReviews);
+    .map(normalizeReview)
+    .filter((r): r is NormalizedReview => r !== null && DECISIVE_STATES.has(r.state))
+    .sort((a, b) => (a.time !== b.time ? (a.time < b.time ? -1 : 1) : a.id - b.id));
   const latest = new Map<string, ReviewerStance>();
   for (const review of ordered) {
-    latest.set(review.user.login.toLowerCase(), { login: review.user.login, state: review.state.toUpperCase(), commitId: review.commit_id });
+    latest.set(review.login.toLowerCase(), { login: review.login, state: review.state, commitId: review.commitId });
   }
 
   const approvers: string[] = [];
@@ -147,19 +163,11 @@ function summarizeReviews(input: EvaluateApprovalsInput, notes: string[]): Revie
   return { approvers, changeRequesters };
 }
 
-function compareReviews(a: ReviewInput, b: ReviewInput): number {
-  const ta = timestamp(a.submitted_at);
-  const tb = timestamp(b.submitted_at);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.id - b.id;
-}
-
 function timestamp(value: string | null | undefined): number {
   const t = value ? Date.parse(value) : Number.NaN;
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
 }
 
-/** Each distinct path with the highest risk of its projects; no project is `none`, an unknown risk `critical`. */
 function riskOfFiles(files: ChangedFileInput[], projectRisks: EvaluateApprovalsInput['projectRisks']): Map<string, RiskLevel> {
   const risks = new Map<string, RiskLevel>();
   for (const file of files) {

@@ -365,3 +365,18 @@ describe('evaluateApprovals: files shared by several projects', () => {
     ]);
   });
 });
+
+describe('evaluateApprovals: review shapes', () => {
+  it('accepts the flat review shape of src/github/list-reviews.ts as well as the REST one', async () => {
+    const flat = [
+      { id: 1, login: 'sam', state: 'CHANGES_REQUESTED', commitId: HEAD, submittedAt: '2026-01-01T10:00:00Z' },
+      { id: 2, login: 'sam', state: 'APPROVED', commitId: HEAD, submittedAt: '2026-01-01T11:00:00Z' },
+      { id: 3, login: null, state: 'CHANGES_REQUESTED', commitId: HEAD, submittedAt: '2026-01-01T12:00:00Z' },
+    ];
+    const result = await evaluateApprovals(input({ reviews: flat }));
+    expect(result.satisfied).toBe(true);
+    expect(result.requirements[0]!.approvedBy).toEqual(['sam']);
+    const stale = await evaluateApprovals(input({ reviews: [{ id: 4, login: 'sam', state: 'APPROVED', commitId: OLD, submittedAt: null }] }));
+    expect(stale.satisfied).toBe(false);
+  });
+});
