@@ -1,0 +1,206 @@
+/**
+ * Plan analysis: summary, per-change header and diff, risk. One pass over the plan, no copies of
+ * its values; each change's diff text is built only when someone reads `diff` (the JSON output never
+ * does), so a 10,000-change plan costs little more than parsing it.
+ */
+import type { ChangeAction, OutputChangeAnalysis, PlanAnalysis, ResourceChangeAnalysis, RiskLevel } from './analysis.js';
+import { maxRisk } from './analysis.js';
+import { classifyActions } from './classify-action.js';
+import { describeChange, type ChangeCause } from './describe-change.js';
+import { renderOutputDiff, renderResourceDiff } from './diff-attributes.js';
+import { RiskEvaluator } from './evaluate-risk.js';
+import type { RawPlan, RawResourceChange } from './plan-model.js';
+import { PLAN_WIDE_LEVELS } from './risk-catalog.js';
+import type { RiskConfig } from './risk-config.js';
+import { countChange, emptySummary, isImporting, isMoved } from './summarize-plan.js';
+import { hasAnyMask } from './value-mask.js';
+
+export interface AnalyzePlanOptions {
+  /** The parsed `risk` section of .github/infra-review.yml (defaults apply when absent). */
+  risk?: Partial<RiskConfig>;
+}
+
+/** Top-level plan fields this version understands; anything else is reported in `notes`. */
+const KNOWN_PLAN_FIELDS = new Set([
+  'format_version',
+  'terraform_version',
+  'variables',
+  'planned_values',
+  'prior_state',
+  'configuration',
+  'resource_changes',
+  'resource_drift',
+  'output_changes',
+  'relevant_attributes',
+  'checks',
+  'condition_results',
+  'deferred_changes',
+  'deferred_action_invocations',
+  'action_invocations',
+  'errored',
+  'applyable',
+  'complete',
+  'timestamp',
+  'provider_schemas',
+  'provider_format_version',
+]);
+
+const MAX_PLAN_REASONS = 20;
+
+export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): PlanAnalysis {
+  const evaluator = new RiskEvaluator(options.risk);
+  const summary = emptySummary();
+  const changes: ResourceChangeAnalysis[] = [];
+  const notes: string[] = [];
+
+  // 1. Resource changes: count, describe, rate.
+  for (const resource of plan.resource_changes ?? []) {
+    const action = classifyActions(resource.change.actions);
+    countChange(summary, resource, action);
+    if (action === 'no-op' && !isMoved(resource) && !isImporting(resource)) continue;
+    // Terraform does not show deleted data sources: forgetting a data source is not a change.
+    if (action === 'delete' && resource.mode === 'data') continue;
+    const risk = evaluator.evaluateChange(resource, action);
+    changes.push(buildChange(resource, action, 'change', risk.level, risk.reasons));
+  }
+
+  // 2. Drift: what changed outside Terraform since the last apply.
+  const drift: ResourceChangeAnalysis[] = [];
+  for (const resource of plan.resource_drift ?? []) {
+    const action = classifyActions(resource.change.actions);
+    if (action === 'no-op' && !isMoved(resource)) continue;
+    drift.push(buildChange(resource, action, 'drift', 'none', []));
+  }
+
+  // 3. Outputs.
+  const outputs: OutputChangeAnalysis[] = [];
+  for (const [name, change] of Object.entries(plan.output_changes ?? {})) {
+    const action = classifyActions(change.actions);
+    if (action === 'no-op') continue;
+    const output = {
+      name,
+      action,
+      sensitive: hasAnyMask(change.before_sensitive) || hasAnyMask(change.after_sensitive),
+    } as OutputChangeAnalysis;
+    defineLazy(output, 'diff', () => renderOutputDiff(name, change));
+    outputs.push(output);
+  }
+
+  // 4. Plan-wide risk.
+  const planReasons: { level: RiskLevel; reason: string }[] = [];
+  const effective = changes.filter((c) => c.mode === 'managed' && c.action !== 'no-op' && c.action !== 'read').length;
+  if (effective >= evaluator.manyChangesThreshold) {
+    planReasons.push({
+      level: PLAN_WIDE_LEVELS.manyChanges,
+      reason: `${effective} resources change in one plan (at least ${evaluator.manyChangesThreshold}, risk.many_changes_threshold): a large change is hard to review`,
+    });
+  }
+  if (drift.length > 0) {
+    planReasons.push({
+      level: PLAN_WIDE_LEVELS.drift,
+      reason: `${drift.length} resource${drift.length === 1 ? '' : 's'} changed outside Terraform (drift): this plan may undo those changes`,
+    });
+  }
+  const level = maxRisk([...planReasons.map((r) => r.level), ...changes.map((c) => c.risk)]);
+  const reasons = planReasons.filter((r) => r.level === level || level === 'critical' || level === 'high').map((r) => r.reason);
+  const changeReasons = new Set<string>();
+  for (const change of changes) {
+    if (change.risk !== level) continue;
+    for (const reason of change.reasons) changeReasons.add(reason);
+  }
+  const listed = [...changeReasons];
+  reasons.push(...listed.slice(0, MAX_PLAN_REASONS));
+  if (listed.length > MAX_PLAN_REASONS) reasons.push(`and ${listed.length - MAX_PLAN_REASONS} more reasons at this level`);
+  if (level === 'none' && changes.length === 0 && outputs.length === 0) reasons.push('no changes');
+
+  // 5. Notes: what a reviewer must know that is not a resource diff.
+  collectNotes(plan, notes);
+
+  return {
+    formatVersion: plan.format_version,
+    terraformVersion: plan.terraform_version,
+    summary,
+    risk: { level, reasons },
+    changes,
+    drift,
+    outputs,
+    errored: plan.errored === true,
+    applyable: plan.applyable,
+    complete: plan.complete,
+    notes,
+  };
+}
+
+function buildChange(resource: RawResourceChange, action: ChangeAction, cause: ChangeCause, risk: RiskLevel, reasons: string[]): ResourceChangeAnalysis {
+  const importing = isImporting(resource);
+  const analysis = {
+    address: resource.address,
+    mode: resource.mode === 'data' ? 'data' : 'managed',
+    type: resource.type ?? '',
+    name: resource.name ?? '',
+    actions: resource.change.actions,
+    action,
+    importing,
+    header: describeChange(resource, action, cause),
+    risk,
+    reasons,
+  } as ResourceChangeAnalysis;
+  if (isMoved(resource)) analysis.previousAddress = resource.previous_address;
+  if (resource.provider_name !== undefined) analysis.providerName = resource.provider_name;
+  if (resource.action_reason !== undefined) analysis.actionReason = resource.action_reason;
+  if (resource.deposed !== undefined) analysis.deposed = resource.deposed;
+  defineLazy(analysis, 'diff', () =>
+    renderResourceDiff({ mode: resource.mode, type: resource.type, name: resource.name, action, change: resource.change, importing }),
+  );
+  return analysis;
+}
+
+/** An enumerable property computed on first read, then fixed (spread and JSON.stringify see it). */
+function defineLazy<T extends object>(target: T, key: string, compute: () => string): void {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    configurable: true,
+    get(): string {
+      const value = compute();
+      Object.defineProperty(target, key, { value, enumerable: true, configurable: false, writable: false });
+      return value;
+    },
+  });
+}
+
+function collectNotes(plan: RawPlan, notes: string[]): void {
+  const major = Number(plan.format_version.split('.')[0]);
+  if (major > 1) notes.push(`This plan has format_version ${plan.format_version}, newer than infra-review knows (up to 1.x): parts of it may be missing here.`);
+  if (plan.errored === true) notes.push('Terraform reported errors while planning (errored): the plan is incomplete and cannot be applied.');
+  if (plan.applyable === false && plan.errored !== true) notes.push('Terraform marked this plan as not applyable.');
+  if (plan.complete === false) notes.push('This plan is incomplete (complete = false): after applying it, another plan and apply will be needed.');
+  for (const deferred of plan.deferred_changes ?? []) {
+    const address = deferred.resource_change?.address ?? 'a resource';
+    notes.push(`${address} was deferred to a later plan (${describeDeferral(deferred.reason)}).`);
+  }
+  for (const check of plan.checks ?? []) {
+    if (check.status !== 'fail' && check.status !== 'error') continue;
+    const name = check.address?.to_display ?? 'a check';
+    const problems = (check.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((p) => p.message).filter((m): m is string => typeof m === 'string'));
+    notes.push(`Check ${name} ${check.status === 'fail' ? 'failed' : 'errored'}${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`);
+  }
+  const unknownFields = Object.keys(plan).filter((key) => !KNOWN_PLAN_FIELDS.has(key));
+  if (unknownFields.length > 0) notes.push(`The plan has fields this version of infra-review does not know (ignored): ${unknownFields.join(', ')}.`);
+}
+
+function describeDeferral(reason: string | undefined): string {
+  switch (reason) {
+    case 'instance_count_unknown':
+      return 'because the number of resource instances is unknown';
+    case 'resource_config_unknown':
+      return 'because the resource configuration is unknown';
+    case 'provider_config_unknown':
+      return 'because the provider configuration is unknown';
+    case 'deferred_prereq':
+      return 'because a prerequisite for this resource is deferred';
+    case 'absent_prereq':
+      return 'because a prerequisite for this resource has not yet been created';
+    default:
+      return reason ? `reason: ${reason}` : 'for an unknown reason';
+  }
+}
