@@ -1,3 +1,4 @@
+import { withRedactedRequestBody } from './redact-request-body.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
 /** GitHub rejects deployment status descriptions longer than this. */
@@ -33,16 +34,18 @@ export async function createDeployment(
   repo: RepoRef,
   input: CreateDeploymentInput,
 ): Promise<CreatedDeployment> {
-  const response = await octokit.rest.repos.createDeployment({
-    ...repo,
-    ref: input.ref,
-    environment: input.environment,
-    description: input.description,
-    payload: input.payload,
-    auto_merge: false,
-    required_contexts: [],
-    ...(input.transientEnvironment !== undefined ? { transient_environment: input.transientEnvironment } : {}),
-  });
+  const response = await withRedactedRequestBody(() =>
+    octokit.rest.repos.createDeployment({
+      ...repo,
+      ref: input.ref,
+      environment: input.environment,
+      description: input.description,
+      payload: input.payload,
+      auto_merge: false,
+      required_contexts: [],
+      ...(input.transientEnvironment !== undefined ? { transient_environment: input.transientEnvironment } : {}),
+    }),
+  );
   const data = response.data;
   // 202 ("merged branch") only happens with auto_merge, which we turn off.
   if (!('id' in data)) {

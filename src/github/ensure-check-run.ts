@@ -1,3 +1,4 @@
+import { withRedactedRequestBody } from './redact-request-body.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
 export const CHECK_PLAN = 'infra-review/plan';
@@ -87,15 +88,14 @@ export async function ensureCheckRun(
 
   const reopening = latest?.status === 'completed' && input.status !== 'completed';
   if (latest && !reopening) {
-    const { data } = await octokit.rest.checks.update({ ...repo, check_run_id: latest.id, ...fields });
+    const { data } = await withRedactedRequestBody(() =>
+      octokit.rest.checks.update({ ...repo, check_run_id: latest.id, ...fields }),
+    );
     return { id: data.id, url: data.html_url ?? data.url, action: 'updated' };
   }
-  const { data } = await octokit.rest.checks.create({
-    ...repo,
-    name: input.name,
-    head_sha: input.headSha,
-    ...fields,
-  });
+  const { data } = await withRedactedRequestBody(() =>
+    octokit.rest.checks.create({ ...repo, name: input.name, head_sha: input.headSha, ...fields }),
+  );
   return { id: data.id, url: data.html_url ?? data.url, action: 'created' };
 }
 

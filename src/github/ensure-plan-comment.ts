@@ -1,3 +1,4 @@
+import { withRedactedRequestBody } from './redact-request-body.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
 /** GitHub rejects an issue comment body longer than this. */
@@ -78,10 +79,14 @@ export async function ensurePlanComment(
     const part = index + 1;
     const current = existing.byPart.get(part)?.[0];
     if (!current) {
-      const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body });
+      const { data } = await withRedactedRequestBody(() =>
+        octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body }),
+      );
       comments.push({ id: data.id, url: data.html_url, part, action: 'created' });
     } else if (normaliseNewlines(current.body) !== normaliseNewlines(body)) {
-      const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: current.id, body });
+      const { data } = await withRedactedRequestBody(() =>
+        octokit.rest.issues.updateComment({ ...repo, comment_id: current.id, body }),
+      );
       comments.push({ id: data.id, url: data.html_url, part, action: 'updated' });
     } else {
       comments.push({ id: current.id, url: current.html_url, part, action: 'unchanged' });
@@ -112,21 +117,18 @@ async function listOurMarkedComments(
     issue_number: prNumber,
     per_page: 100,
   });
-  const mainMarker = planCommentMarker(marker, 1);
-  const partPattern = new RegExp(`<!-- ${escapeRegExp(marker)}:part-(\\d+) -->`);
+  // The marker is recognised only where we put it, at the very start: plan text quoted further
+  // down a body (resource names, error output) may contain the marker string itself.
+  const markerPattern = new RegExp(`^<!-- ${escapeRegExp(marker)}(?::part-(\\d+))? -->`);
   const byPart = new Map<number, ExistingComment[]>();
   for (const comment of all) {
     // Logins are case-insensitive on GitHub; the type check keeps a user named like a bot out.
     if (comment.user?.type !== 'Bot' || comment.user.login.toLowerCase() !== login.toLowerCase()) continue;
     const body = comment.body ?? '';
-    let part: number | undefined;
-    if (body.includes(mainMarker)) {
-      part = 1;
-    } else {
-      const match = partPattern.exec(body);
-      if (match?.[1]) part = Number(match[1]);
-    }
-    if (part === undefined || part < 1) continue;
+    const match = markerPattern.exec(body.trimStart());
+    if (!match) continue;
+    const part = match[1] === undefined ? 1 : Number(match[1]);
+    if (!Number.isSafeInteger(part) || part < 1) continue;
     const list = byPart.get(part) ?? [];
     // Oldest first (listComments is ascending): the oldest is the one people have linked to.
     list.push({ id: comment.id, body, html_url: comment.html_url });

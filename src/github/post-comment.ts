@@ -1,3 +1,4 @@
+import { withRedactedRequestBody } from './redact-request-body.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
 export interface PostedComment {
@@ -12,6 +13,8 @@ export async function postComment(
   issueNumber: number,
   body: string,
 ): Promise<PostedComment> {
-  const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body });
+  const { data } = await withRedactedRequestBody(() =>
+    octokit.rest.issues.createComment({ ...repo, issue_number: issueNumber, body }),
+  );
   return { id: data.id, url: data.html_url };
 }

@@ -25,7 +25,8 @@ export class RepoFileError extends Error {
 /**
  * A file's text at `baseRef`, or null when it does not exist there. Config and policy are
  * read from the PR's base ref, never its head: a PR must not be able to rewrite the rules it
- * is judged by.
+ * is judged by. Prefer the base SHA (`pull_request.base.sha`) to the branch name, so the
+ * config and the policy read for one decision come from the same commit.
  */
 export async function readRepoFile(
   octokit: GitHubClient,

@@ -147,6 +147,26 @@ describe('ensurePlanComment', () => {
     expect(scope.pendingMocks()).toStrictEqual([]);
   });
 
+  it('recognises the marker only at the start of a body, not quoted inside plan text', async () => {
+    const scope = githubScope();
+    nockGetIssueComments(scope, PR, [
+      [
+        // One of our command answers quoting the marker: not the plan comment.
+        comment(50, 'Unknown command. You wrote:\n> <!-- infra-review:plan -->', bot),
+        comment(100, main('summary'), bot),
+        // A continuation whose plan output contains the main marker string.
+        comment(101, part(2, '```\n"<!-- infra-review:plan -->"\n```'), bot),
+      ],
+    ]);
+    nockDeleteIssueComment(scope, 101);
+
+    const result = await ensurePlanComment(createTestOctokit(), REPO, PR, ['summary'], { botLogin: BOT_LOGIN });
+
+    expect(result.comments.map((c) => [c.id, c.action])).toStrictEqual([[100, 'unchanged']]);
+    expect(result.deletedIds).toStrictEqual([101]);
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
   it('matches the bot login case-insensitively and honours a custom marker', async () => {
     const scope = githubScope();
     nockGetIssueComments(scope, PR, [
