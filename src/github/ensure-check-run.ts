@@ -108,12 +108,12 @@ export function truncateCheckOutput(text: string, limit = MAX_CHECK_OUTPUT_LENGT
   const note = (omitted: number): string =>
     `\n\n… (truncated: ${omitted} of ${text.length} characters omitted; GitHub limits check output to ${limit})`;
   // The note's own length depends on the omitted count, at most text.length; 4 more for a closing fence.
-  const room = limit - note(text.length).length - 4;
+  const room = Math.max(0, limit - note(text.length).length - 4);
   let cut = room;
   const lineBreak = text.lastIndexOf('\n', room);
   if (lineBreak > 0 && lineBreak > room - 2_000) cut = lineBreak;
   // Never split a surrogate pair (an emoji in a resource name would turn into garbage).
-  const previous = text.charCodeAt(cut - 1);
+  const previous = cut > 0 ? text.charCodeAt(cut - 1) : 0;
   if (previous >= 0xd800 && previous <= 0xdbff) cut -= 1;
   const kept = text.slice(0, cut);
   // An unclosed code fence would swallow the note: close it.
