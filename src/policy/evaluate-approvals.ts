@@ -67,7 +67,7 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
       headSha: input.headSha,
       errors: [],
       requirements,
-      notes: [...notes, ...membership.notes],
+      notes,
     };
   }
 
@@ -111,7 +111,7 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
     headSha: input.headSha,
     errors: [],
     requirements,
-    notes: [...notes, ...membership.notes],
+    notes,
   };
 }
 
@@ -348,7 +348,6 @@ function toApproverOwner(text: string): Owner {
 
 /** Team members, resolved once per evaluation; slugs and logins compared case-insensitively. */
 class TeamMembership {
-  readonly notes: string[] = [];
   private readonly cache = new Map<string, Promise<Set<string> | Error>>();
 
   constructor(private readonly resolve: (org: string, teamSlug: string) => Promise<string[]>) {}

@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { matchOwners } from '../../src/policy/match-owners.js';
 import { formatPolicyError } from '../../src/policy/owners-policy.js';
 import { parseOwnersPolicy } from '../../src/policy/parse-owners-policy.js';
 
@@ -105,28 +104,5 @@ describe('parseOwnersPolicy', () => {
     const { policy, errors } = parseOwnersPolicy('[Prod][2] # two approvals\n* @a\n', 'F');
     expect(errors).toEqual([]);
     expect(policy.sections[0]!.count).toBe(2);
-  });
-});
-
-describe('matchOwners', () => {
-  it('takes the last matching rule of each section, independently', () => {
-    const { policy } = parseOwnersPolicy(
-      ['*       @global', '*.tf    @tf', '/apps/  @octocat', '/apps/github', '[Extra]', '/apps/github @doctocat', '*.tf @extra'].join('\n'),
-      'F',
-    );
-    const owners = (p: string) => matchOwners(policy, p).map((m) => [m.section.name, m.rule?.line ?? null, m.rule?.owners.map((o) => o.text) ?? []]);
-    expect(owners('apps/github/main.tf')).toEqual([
-      [null, 4, []], // /apps/github has no owners: it wins over earlier rules and leaves the file unowned
-      ['Extra', 7, ['@extra']],
-    ]);
-    expect(owners('apps/web/x.js')).toEqual([
-      [null, 3, ['@octocat']],
-      ['Extra', null, []],
-    ]);
-    expect(owners('src/main.tf')).toEqual([
-      [null, 2, ['@tf']],
-      ['Extra', 7, ['@extra']],
-    ]);
-    expect(owners('README.md')[0]).toEqual([null, 1, ['@global']]);
   });
 });
