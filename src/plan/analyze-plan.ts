@@ -54,12 +54,14 @@ export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): Pl
   const notes: string[] = [];
 
   // 1. Resource changes: count, describe, rate.
+  let effective = 0;
   for (const resource of plan.resource_changes ?? []) {
     const action = classifyActions(resource.change.actions);
     countChange(summary, resource, action);
     if (action === 'no-op' && !isMoved(resource) && !isImporting(resource)) continue;
     // Terraform does not show deleted data sources: forgetting a data source is not a change.
     if (action === 'delete' && resource.mode === 'data') continue;
+    if (resource.mode !== 'data' && action !== 'no-op' && action !== 'read') effective++;
     const risk = evaluator.evaluateChange(resource, action);
     changes.push(buildChange(resource, action, 'change', risk.level, risk.reasons));
   }
@@ -77,18 +79,19 @@ export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): Pl
   for (const [name, change] of Object.entries(plan.output_changes ?? {})) {
     const action = classifyActions(change.actions);
     if (action === 'no-op') continue;
-    const output = {
+    let diff: string | undefined;
+    outputs.push({
       name,
       action,
       sensitive: hasAnyMask(change.before_sensitive) || hasAnyMask(change.after_sensitive),
-    } as OutputChangeAnalysis;
-    defineLazy(output, 'diff', () => renderOutputDiff(name, change));
-    outputs.push(output);
+      get diff(): string {
+        return (diff ??= renderOutputDiff(name, change));
+      },
+    });
   }
 
   // 4. Plan-wide risk.
   const planReasons: { level: RiskLevel; reason: string }[] = [];
-  const effective = changes.filter((c) => c.mode === 'managed' && c.action !== 'no-op' && c.action !== 'read').length;
   if (effective >= evaluator.manyChangesThreshold) {
     planReasons.push({
       level: PLAN_WIDE_LEVELS.manyChanges,
@@ -132,40 +135,64 @@ export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): Pl
 }
 
 function buildChange(resource: RawResourceChange, action: ChangeAction, cause: ChangeCause, risk: RiskLevel, reasons: string[]): ResourceChangeAnalysis {
-  const importing = isImporting(resource);
-  const analysis = {
-    address: resource.address,
-    mode: resource.mode === 'data' ? 'data' : 'managed',
-    type: resource.type ?? '',
-    name: resource.name ?? '',
-    actions: resource.change.actions,
-    action,
-    importing,
-    header: describeChange(resource, action, cause),
-    risk,
-    reasons,
-  } as ResourceChangeAnalysis;
-  if (isMoved(resource)) analysis.previousAddress = resource.previous_address;
-  if (resource.provider_name !== undefined) analysis.providerName = resource.provider_name;
-  if (resource.action_reason !== undefined) analysis.actionReason = resource.action_reason;
-  if (resource.deposed !== undefined) analysis.deposed = resource.deposed;
-  defineLazy(analysis, 'diff', () =>
-    renderResourceDiff({ mode: resource.mode, type: resource.type, name: resource.name, action, change: resource.change, importing }),
-  );
-  return analysis;
+  return new ResourceChangeRecord(resource, action, cause, risk, reasons);
 }
 
-/** An enumerable property computed on first read, then fixed (spread and JSON.stringify see it). */
-function defineLazy<T extends object>(target: T, key: string, compute: () => string): void {
-  Object.defineProperty(target, key, {
-    enumerable: true,
-    configurable: true,
-    get(): string {
-      const value = compute();
-      Object.defineProperty(target, key, { value, enumerable: true, configurable: false, writable: false });
-      return value;
-    },
-  });
+/**
+ * One analysed change. `header` and `diff` are getters on the prototype, computed on first read and
+ * cached: a plan's JSON output never pays for diff text, and 10,000 changes cost 10,000 small objects.
+ * (Read them as properties, e.g. `change.diff`; an object spread does not copy them.)
+ */
+class ResourceChangeRecord implements ResourceChangeAnalysis {
+  readonly address: string;
+  previousAddress?: string;
+  readonly mode: 'managed' | 'data';
+  readonly type: string;
+  readonly name: string;
+  providerName?: string;
+  readonly actions: string[];
+  readonly action: ChangeAction;
+  actionReason?: string;
+  readonly importing: boolean;
+  deposed?: string;
+  risk: RiskLevel;
+  reasons: string[];
+  #header: string | undefined;
+  #diff: string | undefined;
+  readonly #resource: RawResourceChange;
+  readonly #cause: ChangeCause;
+
+  constructor(resource: RawResourceChange, action: ChangeAction, cause: ChangeCause, risk: RiskLevel, reasons: string[]) {
+    this.#resource = resource;
+    this.#cause = cause;
+    this.address = resource.address;
+    this.mode = resource.mode === 'data' ? 'data' : 'managed';
+    this.type = resource.type ?? '';
+    this.name = resource.name ?? '';
+    this.actions = resource.change.actions;
+    this.action = action;
+    this.importing = isImporting(resource);
+    this.risk = risk;
+    this.reasons = reasons;
+    if (isMoved(resource)) this.previousAddress = resource.previous_address;
+    if (resource.provider_name !== undefined) this.providerName = resource.provider_name;
+    if (resource.action_reason !== undefined) this.actionReason = resource.action_reason;
+    if (resource.deposed !== undefined) this.deposed = resource.deposed;
+  }
+
+  get header(): string {
+    return (this.#header ??= describeChange(this.#resource, this.action, this.#cause));
+  }
+
+  get diff(): string {
+    const resource = this.#resource;
+    return (this.#diff ??= renderResourceDiff({ mode: resource.mode, type: resource.type, name: resource.name, action: this.action, change: resource.change, importing: this.importing }));
+  }
+
+  /** JSON.stringify of a record includes the text fields (a class getter is not enumerable). */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), header: this.header, diff: this.diff };
+  }
 }
 
 function collectNotes(plan: RawPlan, notes: string[]): void {

@@ -6,7 +6,7 @@
  */
 import picomatch from 'picomatch';
 import type { ChangeAction, RiskLevel } from './analysis.js';
-import { compareRisk, maxRisk } from './analysis.js';
+import { compareRisk } from './analysis.js';
 import { deepEqual } from './diff-attributes.js';
 import type { RawResourceChange, ValueMask } from './plan-model.js';
 import {
@@ -151,8 +151,13 @@ export class RiskEvaluator {
       }
     }
 
-    let level = maxRisk(findings.map((f) => f.level));
-    const reasons = findings.filter((f) => f.level !== 'none' || findings.length === 1).map((f) => f.reason);
+    let level: RiskLevel = 'none';
+    const reasons: string[] = [];
+    for (const finding of findings) {
+      if (compareRisk(finding.level, level) > 0) level = finding.level;
+      // "none" findings only speak when nothing else does
+      if (finding.level !== 'none' || findings.length === 1) reasons.push(finding.reason);
+    }
 
     const userRule = this.lastMatchingUserRule(resource, action);
     if (userRule) {
@@ -291,16 +296,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isTagOnlyUpdate(before: unknown, after: unknown, afterUnknown: ValueMask, beforeSensitive: ValueMask, afterSensitive: ValueMask): boolean {
   if (!isRecord(before) || !isRecord(after)) return false;
   let tagChanged = false;
-  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  if (isRecord(afterUnknown)) for (const key of Object.keys(afterUnknown)) keys.add(key);
-  for (const key of keys) {
-    const unknown = hasAnyMask(childMask(afterUnknown, key));
-    const sensitivityChanged = hasAnyMask(childMask(beforeSensitive, key)) !== hasAnyMask(childMask(afterSensitive, key));
-    const changed = unknown || sensitivityChanged || !deepEqual(before[key] ?? null, after[key] ?? null);
-    if (!changed) continue;
+  const check = (key: string): boolean => {
+    const changed =
+      hasAnyMask(childMask(afterUnknown, key)) ||
+      hasAnyMask(childMask(beforeSensitive, key)) !== hasAnyMask(childMask(afterSensitive, key)) ||
+      !deepEqual(before[key] ?? null, after[key] ?? null);
+    if (!changed) return true;
     if (!TAG_SET.has(key)) return false;
     tagChanged = true;
-  }
+    return true;
+  };
+  for (const key in after) if (!check(key)) return false;
+  for (const key in before) if (!(key in after) && !check(key)) return false;
+  if (isRecord(afterUnknown)) for (const key in afterUnknown) if (!(key in after) && !(key in before) && !check(key)) return false;
   return tagChanged;
 }
 

@@ -137,7 +137,7 @@ const PLAN_KEYS = [
  */
 export function parsePlanJson(bytes: Buffer | string, file = 'plan.json'): RawPlan {
   const text = decodePlanText(bytes);
-  if (text.trim() === '') throw new PlanInputError(file, 'the file is empty; expected the output of `terraform show -json PLANFILE`');
+  if (!/\S/.test(text)) throw new PlanInputError(file, 'the file is empty; expected the output of `terraform show -json PLANFILE`');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
