@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
-import type { RiskConfigInput } from '../../src/plan/risk-config.js';
+import type { RiskAttributeCondition, RiskConfigInput } from '../../src/plan/risk-config.js';
 import { riskConfigSchema } from '../../src/plan/risk-config.js';
 import type { RawChange, RawResourceChange } from '../../src/plan/plan-model.js';
 import { plan, resourceChange } from './plan-builders.js';
@@ -213,9 +213,9 @@ describe('user rules (risk.rules)', () => {
   });
 
   it('matches attribute conditions: equals, in, matches, presence; never on unknown values', () => {
-    const rule = (attribute: object) => ({ rules: [{ type: '*', attribute, level: 'critical' as const, reason: 'matched' }] });
+    const rule = (attribute: RiskAttributeCondition) => ({ rules: [{ type: '*', attribute, level: 'critical' as const, reason: 'matched' }] });
     const after = { id: 'x', instance_type: 'm5.24xlarge', tags: { Environment: 'prod' }, ports: [22, 80] };
-    const rated = (attribute: object, change: Partial<RawChange> = { after }) => rateOne('aws_instance.big', ['create'], change, {}, rule(attribute)).risk;
+    const rated = (attribute: RiskAttributeCondition, change: Partial<RawChange> = { after }) => rateOne('aws_instance.big', ['create'], change, {}, rule(attribute)).risk;
     expect(rated({ path: 'instance_type', equals: 'm5.24xlarge' })).toBe('critical');
     expect(rated({ path: 'instance_type', equals: 't3.micro' })).toBe('low');
     expect(rated({ path: 'tags.Environment', in: ['prod', 'production'] })).toBe('critical');
