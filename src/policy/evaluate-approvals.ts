@@ -278,8 +278,15 @@ async function evaluateDefault(
     const permissionOf = input.permissionOf;
     if (!permissionOf) problems.push('cannot check write access: no permission resolver was given');
     const cache = new Map<string, Promise<boolean>>();
+    const botNoted = new Set<string>();
     isEligible = (login) => {
       const key = login.toLowerCase();
+      // An app's bot account can hold write access, but an automated approval is not a human review.
+      if (key.endsWith('[bot]')) {
+        if (!botNoted.has(key)) notes.push(`The review of ${login} does not count: bot accounts cannot approve infrastructure changes.`);
+        botNoted.add(key);
+        return Promise.resolve(false);
+      }
       let result = cache.get(key);
       if (!result) {
         result = permissionOf

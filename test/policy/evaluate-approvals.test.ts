@@ -300,6 +300,13 @@ describe('evaluateApprovals: no policy file', () => {
     expect(blocked.satisfied).toBe(false);
   });
 
+  it('does not count an approval from a bot account even with write access', async () => {
+    const botPermission = async (login: string) => (login === 'deploy-bot[bot]' ? 'write' : permissionOf(login));
+    const result = await evaluateApprovals(input({ policy: null, permissionOf: botPermission, reviews: [review('deploy-bot[bot]', 'APPROVED')] }));
+    expect(result.satisfied).toBe(false);
+    expect(result.notes.join('\n')).toMatch(/deploy-bot\[bot\] does not count: bot accounts cannot approve/);
+  });
+
   it('fails closed without a permission resolver', async () => {
     const result = await evaluateApprovals(input({ policy: null, reviews: [review('writer', 'APPROVED')] }));
     expect(result.satisfied).toBe(false);
