@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { EvaluateApprovalsInput, RepositoryPermission, ReviewInput } from '../../src/policy/approval-evaluation.js';
 import { approvalsConfigSchema, type ApprovalsConfigInput } from '../../src/policy/approvals-config.js';
@@ -385,5 +388,27 @@ describe('evaluateApprovals: review shapes', () => {
     expect(result.requirements[0]!.approvedBy).toEqual(['sam']);
     const stale = await evaluateApprovals(input({ reviews: [{ id: 4, login: 'sam', state: 'APPROVED', commitId: OLD, submittedAt: null }] }));
     expect(stale.satisfied).toBe(false);
+  });
+});
+
+describe('evaluateApprovals: the documented example policy', () => {
+  const content = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/policies/valid.INFRAOWNERS'), 'utf8');
+  const base = {
+    policyFile: { path: '.github/INFRAOWNERS', content },
+    changedFiles: [{ path: 'envs/prod/main.tf', project: 'prod' }],
+    projectRisks: { prod: 'critical' as const },
+  };
+
+  it('needs the production pair and a security approval for a critical production change', async () => {
+    const without = await evaluateApprovals(input({ ...base, reviews: [review('sam', 'APPROVED'), review('alice', 'APPROVED')] }));
+    expect(without.requirements.map((r) => [r.section, r.line, r.needed, r.approvedBy, r.satisfied])).toEqual([
+      [null, 3, 1, ['sam'], true],
+      ['Production', 8, 2, ['sam', 'alice'], true],
+      ['risk:high', 13, 1, ['sam'], true],
+      ['risk:critical', 15, 2, ['sam'], false],
+    ]);
+    expect(without.satisfied).toBe(false);
+    const withSecurity = await evaluateApprovals(input({ ...base, reviews: [review('sam', 'APPROVED'), review('alice', 'APPROVED'), review('sec2', 'APPROVED')] }));
+    expect(withSecurity.satisfied).toBe(true);
   });
 });
