@@ -14,6 +14,15 @@ export interface GitFileChange {
   sha: string | null;
 }
 
+export interface GitCommitInfo {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+  message: string;
+}
+
 /** An entry of a tree listing (`git ls-tree`). */
 export interface GitTreeEntry {
   type: 'file' | 'dir' | 'submodule' | 'symlink';
@@ -39,7 +48,23 @@ const GIT_IDENTITY = {
  * plumbing (a private index file per commit), so no working tree is ever needed.
  */
 export class GitRepos {
+  /** Answers about immutable objects (keyed by full SHAs) never change: computed once. */
+  private readonly memo = new Map<string, Promise<unknown>>();
+
   private constructor(readonly root: string) {}
+
+  private once<T>(key: string[], shas: string[], compute: () => Promise<T>): Promise<T> {
+    if (!shas.every((s) => /^[0-9a-f]{40}$/.test(s))) return compute();
+    const k = key.join('\0');
+    let hit = this.memo.get(k) as Promise<T> | undefined;
+    if (!hit) {
+      hit = compute();
+      this.memo.set(k, hit);
+      // A failure is not cached: the next call tries again.
+      hit.catch(() => this.memo.delete(k));
+    }
+    return hit;
+  }
 
   static async create(): Promise<GitRepos> {
     return new GitRepos(await mkdtemp(path.join(tmpdir(), 'ghdouble-git-')));
@@ -97,29 +122,53 @@ export class GitRepos {
    */
   async commit(owner: string, name: string, branch: string, files: FileChanges, message: string, startFrom?: string): Promise<string> {
     const parent = (await this.resolve(owner, name, `refs/heads/${branch}`)) ?? (startFrom ? await this.resolve(owner, name, startFrom) : null);
-    const indexDir = await mkdtemp(path.join(tmpdir(), 'ghdouble-index-'));
-    const env = { GIT_INDEX_FILE: path.join(indexDir, 'index') };
-    try {
-      if (parent) await this.git(owner, name, ['read-tree', parent], { env });
-      for (const [file, content] of Object.entries(files)) {
-        if (content === null) {
-          await this.git(owner, name, ['update-index', '--force-remove', '--', file], { env });
-          continue;
-        }
-        const blob = (await this.git(owner, name, ['hash-object', '-w', '--stdin'], { input: content })).trim();
-        await this.git(owner, name, ['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], { env });
-      }
-      const tree = (await this.git(owner, name, ['write-tree'], { env })).trim();
-      const parentArgs = parent ? ['-p', parent] : [];
-      const sha = (await this.git(owner, name, ['commit-tree', tree, ...parentArgs, '-m', message])).trim();
-      await this.updateRef(owner, name, `refs/heads/${branch}`, sha);
-      return sha;
-    } finally {
-      await rm(indexDir, { recursive: true, force: true });
+    // One `git fast-import` writes the blobs, tree and commit: far fewer processes than plumbing per file.
+    const now = Math.floor(Date.now() / 1000);
+    const data = (content: string | Buffer) => {
+      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+      return [Buffer.from(`data ${bytes.length}\n`), bytes, Buffer.from('\n')];
+    };
+    const chunks: Buffer[] = [
+      Buffer.from(`commit refs/heads/${branch}\n`),
+      Buffer.from(`author ${GIT_IDENTITY.GIT_AUTHOR_NAME} <${GIT_IDENTITY.GIT_AUTHOR_EMAIL}> ${now} +0000\n`),
+      Buffer.from(`committer ${GIT_IDENTITY.GIT_COMMITTER_NAME} <${GIT_IDENTITY.GIT_COMMITTER_EMAIL}> ${now} +0000\n`),
+      ...data(message),
+    ];
+    if (parent) chunks.push(Buffer.from(`from ${parent}\n`));
+    for (const [file, content] of Object.entries(files)) {
+      if (content === null) chunks.push(Buffer.from(`D ${quotePath(file)}\n`));
+      else chunks.push(Buffer.from(`M 100644 inline ${quotePath(file)}\n`), ...data(content));
     }
+    chunks.push(Buffer.from('done\n'));
+    await this.git(owner, name, ['fast-import', '--quiet', '--done'], { input: Buffer.concat(chunks) });
+    const sha = await this.resolve(owner, name, `refs/heads/${branch}`);
+    if (!sha) throw new Error(`fast-import did not create refs/heads/${branch}`);
+    return sha;
   }
 
-  async mergeBase(owner: string, name: string, a: string, b: string): Promise<string | null> {
+  /** The metadata of one commit, for the commit objects of the compare API. */
+  commitInfo(owner: string, name: string, sha: string): Promise<GitCommitInfo> {
+    return this.once(['commitInfo', owner, name, sha], [sha], () => this.readCommitInfo(owner, name, sha));
+  }
+
+  private async readCommitInfo(owner: string, name: string, sha: string): Promise<GitCommitInfo> {
+    const out = await this.git(owner, name, ['log', '-1', '--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B', sha]);
+    const [full = '', tree = '', parents = '', authorName = '', authorEmail = '', authorDate = '', committerName = '', committerEmail = '', committerDate = '', message = ''] = out.split('\0');
+    return {
+      sha: full,
+      tree,
+      parents: parents.split(' ').filter(Boolean),
+      author: { name: authorName, email: authorEmail, date: authorDate },
+      committer: { name: committerName, email: committerEmail, date: committerDate },
+      message: message.replace(/\n+$/, ''),
+    };
+  }
+
+  mergeBase(owner: string, name: string, a: string, b: string): Promise<string | null> {
+    return this.once(['mergeBase', owner, name, a, b], [a, b], () => this.readMergeBase(owner, name, a, b));
+  }
+
+  private async readMergeBase(owner: string, name: string, a: string, b: string): Promise<string | null> {
     try {
       return (await this.git(owner, name, ['merge-base', a, b])).trim();
     } catch {
@@ -128,7 +177,11 @@ export class GitRepos {
   }
 
   /** Commits in `head` not in `base` (newest first), like GitHub's compare and PR commit count. */
-  async commitsBetween(owner: string, name: string, base: string, head: string): Promise<string[]> {
+  commitsBetween(owner: string, name: string, base: string, head: string): Promise<string[]> {
+    return this.once(['commitsBetween', owner, name, base, head], [base, head], () => this.readCommitsBetween(owner, name, base, head));
+  }
+
+  private async readCommitsBetween(owner: string, name: string, base: string, head: string): Promise<string[]> {
     const out = await this.git(owner, name, ['rev-list', `${base}..${head}`]);
     return out.split('\n').filter(Boolean);
   }
@@ -138,21 +191,30 @@ export class GitRepos {
    * PR files and compare endpoints report), renames detected.
    */
   async diffFiles(owner: string, name: string, base: string, head: string): Promise<GitFileChange[]> {
+    // Copies: callers may adjust what they get.
+    const changes = await this.once(['diffFiles', owner, name, base, head], [base, head], () => this.readDiffFiles(owner, name, base, head));
+    return changes.map((c) => ({ ...c }));
+  }
+
+  private async readDiffFiles(owner: string, name: string, base: string, head: string): Promise<GitFileChange[]> {
     const range = `${base}...${head}`;
-    const nameStatus = (await this.git(owner, name, ['diff', '-z', '--name-status', '-M', range])).split('\0');
+    // --raw gives status and full blob SHAs; --numstat the line counts; both list files in the same order.
+    const raw = (await this.git(owner, name, ['diff', '-z', '--raw', '--no-abbrev', '-M', range])).split('\0');
     const numstat = (await this.git(owner, name, ['diff', '-z', '--numstat', '-M', range])).split('\0');
     const changes: GitFileChange[] = [];
-    for (let i = 0; i < nameStatus.length && nameStatus[i]; ) {
-      const code = nameStatus[i++] as string;
+    for (let i = 0; i < raw.length && raw[i]; ) {
+      // ":<old mode> <new mode> <old sha> <new sha> <status>"
+      const [, , , newSha = '', code = ''] = (raw[i++] as string).split(' ');
       const letter = code[0];
+      const sha = letter === 'D' ? null : newSha;
       if (letter === 'R' || letter === 'C') {
-        const from = nameStatus[i++] as string;
-        const to = nameStatus[i++] as string;
-        changes.push({ status: letter === 'R' ? 'renamed' : 'copied', filename: to, previousFilename: from, additions: 0, deletions: 0, sha: null });
+        const from = raw[i++] as string;
+        const to = raw[i++] as string;
+        changes.push({ status: letter === 'R' ? 'renamed' : 'copied', filename: to, previousFilename: from, additions: 0, deletions: 0, sha });
       } else {
-        const file = nameStatus[i++] as string;
+        const file = raw[i++] as string;
         const status = letter === 'A' ? 'added' : letter === 'D' ? 'removed' : letter === 'M' ? 'modified' : 'changed';
-        changes.push({ status, filename: file, additions: 0, deletions: 0, sha: null });
+        changes.push({ status, filename: file, additions: 0, deletions: 0, sha });
       }
     }
     // numstat -z: "add\tdel\tpath\0" or, for a rename, "add\tdel\t\0from\0to\0".
@@ -165,9 +227,6 @@ export class GitRepos {
       change.additions = add === '-' ? 0 : Number(add);
       change.deletions = del === '-' ? 0 : Number(del);
     }
-    for (const change of changes) {
-      if (change.status !== 'removed') change.sha = await this.blobSha(owner, name, head, change.filename);
-    }
     return changes;
   }
 
@@ -176,7 +235,11 @@ export class GitRepos {
    * files, each starting at its first hunk header as GitHub's `patch` field does; null for
    * files without hunks (binary files, pure renames).
    */
-  async patches(owner: string, name: string, base: string, head: string): Promise<(string | null)[]> {
+  patches(owner: string, name: string, base: string, head: string): Promise<(string | null)[]> {
+    return this.once(['patches', owner, name, base, head], [base, head], () => this.readPatches(owner, name, base, head));
+  }
+
+  private async readPatches(owner: string, name: string, base: string, head: string): Promise<(string | null)[]> {
     const out = await this.git(owner, name, ['diff', '-M', '--no-color', '--no-ext-diff', `${base}...${head}`]);
     return out
       .split(/^diff --git /m)
@@ -249,6 +312,11 @@ export class GitRepos {
     await this.git(owner, name, ['update-ref', `refs/heads/${baseBranch}`, sha, base]);
     return sha;
   }
+}
+
+/** A path as fast-import reads it: C-style quoted, so spaces and odd characters survive. */
+function quotePath(file: string): string {
+  return `"${file.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 function parseLsTree(out: string, dir: string): GitTreeEntry[] {

@@ -10,6 +10,8 @@ import {
   appShape,
   checkRunShape,
   collaboratorPermissionShape,
+  commitComparisonShape,
+  commitShape,
   contentDirectoryShape,
   contentFileShape,
   deploymentShape,
@@ -970,6 +972,8 @@ export class GitHubDouble {
       return { status: 204 };
     });
 
+    this.on('GET', '/repos/{owner}/{repo}/compare/{basehead}', 'installation', (ctx) => this.compare(ctx));
+
     this.on('POST', '/repos/{owner}/{repo}/check-runs', 'installation', (ctx) => this.createCheckRun(ctx));
     this.on('PATCH', '/repos/{owner}/{repo}/check-runs/{check_run_id}', 'installation', (ctx) => this.updateCheckRun(ctx));
     this.on('GET', '/repos/{owner}/{repo}/check-runs/{check_run_id}', 'installation', (ctx) => ({ status: 200, body: this.checkRunShape(this.checkRunFromParams(ctx)) }));
@@ -1039,6 +1043,43 @@ export class GitHubDouble {
       const patch = patches[i];
       return diffEntryShape(repo, pull.headSha, { ...c, ...(patch ? { patch } : {}) });
     });
+  }
+
+  private async compare(ctx: RouteContext): Promise<Reply> {
+    const owner = ctx.params.owner ?? '';
+    const name = ctx.params.repo ?? '';
+    const parts = (ctx.params.basehead ?? '').split('...');
+    if (parts.length !== 2 || !parts[0] || !parts[1]) throw notFound();
+    const [base = '', head = ''] = parts;
+    const baseSha = await this.git.resolve(owner, name, base);
+    const headSha = await this.git.resolve(owner, name, head);
+    if (!baseSha || !headSha) throw notFound();
+    const mergeBase = await this.git.mergeBase(owner, name, baseSha, headSha);
+    if (!mergeBase) throw notFound();
+    const repo = this.repoShape(this.repo(owner, name));
+    const ahead = await this.git.commitsBetween(owner, name, baseSha, headSha);
+    const behind = await this.git.commitsBetween(owner, name, headSha, baseSha);
+    const changes = await this.git.diffFiles(owner, name, baseSha, headSha);
+    const patches = await this.git.patches(owner, name, baseSha, headSha);
+    // GitHub lists at most 300 files and 250 commits (oldest first) in one comparison.
+    const files = changes.slice(0, 300).map((c, i) => {
+      const patch = patches[i];
+      return diffEntryShape(repo, headSha, { ...c, ...(patch ? { patch } : {}) });
+    });
+    const commits = await Promise.all([...ahead].reverse().slice(0, 250).map(async (sha) => commitShape(repo, await this.git.commitInfo(owner, name, sha))));
+    return {
+      status: 200,
+      body: commitComparisonShape(repo, {
+        base,
+        head,
+        baseCommit: commitShape(repo, await this.git.commitInfo(owner, name, baseSha)),
+        mergeBaseCommit: commitShape(repo, await this.git.commitInfo(owner, name, mergeBase)),
+        aheadBy: ahead.length,
+        behindBy: behind.length,
+        commits,
+        files,
+      }),
+    };
   }
 
   private async mergePull(ctx: RouteContext): Promise<Reply> {

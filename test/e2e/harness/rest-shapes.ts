@@ -398,14 +398,15 @@ export function checkRunShape(repo: Schemas['repository'], app: Schemas['nullabl
 
 export function contentFileShape(repo: Schemas['repository'], ref: string, file: { path: string; sha: string; content: Buffer }): Schemas['content-file'] {
   const links = contentLinks(repo, ref, file.path, file.sha, 'blob');
+  const inline = file.content.length <= MAX_INLINE_CONTENT_BYTES;
   return {
     type: 'file',
-    encoding: 'base64',
+    encoding: inline ? 'base64' : 'none',
     size: file.content.length,
     name: file.path.split('/').pop() ?? file.path,
     path: file.path,
     // GitHub wraps the base64 at 60 characters per line; clients must tolerate the newlines.
-    content: (file.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n',
+    content: inline ? (file.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n') + '\n' : '',
     sha: file.sha,
     url: links.self,
     git_url: links.git,
@@ -414,6 +415,12 @@ export function contentFileShape(repo: Schemas['repository'], ref: string, file:
     _links: links,
   };
 }
+
+/**
+ * The contents API inlines files up to 1 MB; between 1 and 100 MB it answers with empty
+ * content and encoding "none".
+ */
+export const MAX_INLINE_CONTENT_BYTES = 1024 * 1024;
 
 export function contentDirectoryShape(
   repo: Schemas['repository'],
@@ -577,6 +584,59 @@ export function installationTokenShape(token: string, expiresAt: string): Schema
     expires_at: expiresAt,
     permissions: { checks: 'write', contents: 'read', deployments: 'write', issues: 'write', metadata: 'read', pull_requests: 'write', members: 'read' },
     repository_selection: 'all',
+  };
+}
+
+export function commitShape(
+  repo: Schemas['repository'],
+  commit: { sha: string; tree: string; parents: string[]; author: { name: string; email: string; date: string }; committer: { name: string; email: string; date: string }; message: string },
+  files?: Schemas['diff-entry'][],
+): Schemas['commit'] {
+  const url = `${repo.url}/commits/${commit.sha}`;
+  const shape: Schemas['commit'] = {
+    url,
+    sha: commit.sha,
+    node_id: nodeId('C', parseInt(commit.sha.slice(0, 8), 16)),
+    html_url: `${repo.html_url}/commit/${commit.sha}`,
+    comments_url: `${url}/comments`,
+    commit: {
+      url: `${repo.url}/git/commits/${commit.sha}`,
+      author: commit.author,
+      committer: commit.committer,
+      message: commit.message,
+      comment_count: 0,
+      tree: { sha: commit.tree, url: `${repo.url}/git/trees/${commit.tree}` },
+      verification: { verified: false, reason: 'unsigned', payload: null, signature: null, verified_at: null },
+    },
+    // Commit authors here are not GitHub accounts.
+    author: null,
+    committer: null,
+    parents: commit.parents.map((p) => ({ sha: p, url: `${repo.url}/commits/${p}`, html_url: `${repo.html_url}/commit/${p}` })),
+  };
+  if (files) shape.files = files;
+  return shape;
+}
+
+export function commitComparisonShape(
+  repo: Schemas['repository'],
+  c: { base: string; head: string; baseCommit: Schemas['commit']; mergeBaseCommit: Schemas['commit']; aheadBy: number; behindBy: number; commits: Schemas['commit'][]; files: Schemas['diff-entry'][] },
+): Schemas['commit-comparison'] {
+  const basehead = `${c.base}...${c.head}`;
+  const status: Schemas['commit-comparison']['status'] = c.aheadBy === 0 && c.behindBy === 0 ? 'identical' : c.behindBy === 0 ? 'ahead' : c.aheadBy === 0 ? 'behind' : 'diverged';
+  return {
+    url: `${repo.url}/compare/${basehead}`,
+    html_url: `${repo.html_url}/compare/${basehead}`,
+    permalink_url: `${repo.html_url}/compare/${repo.owner.login}:${c.baseCommit.sha.slice(0, 7)}...${repo.owner.login}:${c.head.slice(0, 7)}`,
+    diff_url: `${repo.html_url}/compare/${basehead}.diff`,
+    patch_url: `${repo.html_url}/compare/${basehead}.patch`,
+    base_commit: c.baseCommit,
+    merge_base_commit: c.mergeBaseCommit,
+    status,
+    ahead_by: c.aheadBy,
+    behind_by: c.behindBy,
+    total_commits: c.aheadBy,
+    commits: c.commits,
+    files: c.files,
   };
 }
 
