@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerOwnersCommand } from './owners-command.js';
+import { registerRenderCommand } from './render-command.js';
 
 /**
  * The `infra-review` command line. Exit status: 0 success, 1 analysis failure, 2 bad input.
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerOwnersCommand(program);
+  registerRenderCommand(program);
   return program;
 }
 

@@ -4,24 +4,29 @@
  * container out.
  */
 
-/** Longest run of `char` in `text` (0 when absent). */
+/** Longest run of `char` in `text` (0 when absent). Jumps between occurrences: diffs are long. */
 function longestRun(text: string, char: string): number {
   let longest = 0;
-  let current = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text[i] === char) {
-      current++;
-      if (current > longest) longest = current;
-    } else {
-      current = 0;
-    }
+  let at = text.indexOf(char);
+  while (at !== -1) {
+    let end = at + 1;
+    while (text[end] === char) end++;
+    if (end - at > longest) longest = end - at;
+    at = text.indexOf(char, end);
   }
   return longest;
 }
 
 /** Line endings GitHub's markdown treats as a line break, normalised to `\n`. */
 export function normalizeNewlines(text: string): string {
-  return text.replace(/\r\n?/g, '\n');
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/** `text` without trailing newlines (a loop: a regex anchored at the end rescans long diffs). */
+export function trimTrailingNewlines(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 10) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /**
@@ -29,16 +34,20 @@ export function normalizeNewlines(text: string): string {
  * content (and at least 3), so no content line can close it; the info string is ours, never user text.
  */
 export function codeFence(content: string, info = ''): string {
-  const body = normalizeNewlines(content).replace(/\n+$/, '');
+  const body = trimTrailingNewlines(normalizeNewlines(content));
   const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
   const safeInfo = info.replace(/[^A-Za-z0-9_+-]/g, '');
   return `${fence}${safeInfo}\n${body}\n${fence}`;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
 /** Control characters shown as visible escapes, so they can neither end a line nor hide text. */
 function showControls(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+  CONTROL.lastIndex = 0;
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROL, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';
     if (c === '\t') return '\\t';
@@ -48,6 +57,8 @@ function showControls(text: string): string {
 
 /** Cut to `max` code points with an ellipsis, never splitting a surrogate pair. */
 export function truncateText(text: string, max: number): string {
+  // A string of at most `max` code units has at most `max` code points: the common case costs nothing.
+  if (text.length <= max) return text;
   const chars = Array.from(text);
   if (chars.length <= max) return text;
   return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
@@ -58,8 +69,18 @@ export function truncateText(text: string, max: number): string {
  * table cell, no `<` or `&` to open a tag or entity, no backtick, emphasis, link, math (`$`) or emoji
  * (`:`) syntax. Browsers show the original character.
  */
+const ESCAPED = new Set('!#$&():<>@[\\]^_`|~*');
+
 function entityEscape(text: string): string {
-  return text.replace(/[!#$&():<>@[\\\]^_`|~*]/g, (c) => `&#${c.charCodeAt(0)};`);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (!ESCAPED.has(c)) continue;
+    out += `${text.slice(from, i)}&#${c.charCodeAt(0)};`;
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /** Longest untrusted string shown inline; longer ones are cut (the full text lives in fenced diffs). */

@@ -1,5 +1,6 @@
-import { compareRisk, maxRisk } from '../plan/analysis.js';
+import { maxRisk, RISK_LEVELS } from '../plan/analysis.js';
 import type { ChangeAction, PlanAnalysis, ResourceChangeAnalysis, RiskLevel } from '../plan/analysis.js';
+import { trimTrailingNewlines } from './markdown-text.js';
 import type { PlanCommentInput, ProjectApplyInfo, ProjectPlanResult } from './plan-comment-input.js';
 
 /**
@@ -43,6 +44,10 @@ export interface ResourceView {
   diff: string;
 }
 
+/**
+ * A planned project. `changes` and `drift` stay analysis objects: their diff text is built only when a
+ * resource is rendered ({@link resourceView}), and a huge plan renders only what fits.
+ */
 export interface PlannedProjectView {
   name: string;
   dir: string;
@@ -50,10 +55,10 @@ export interface PlannedProjectView {
   counts: string;
   badge: string;
   hasChanges: boolean;
-  changes: ResourceView[];
-  drift: ResourceView[];
-  outputsDiff: string;
-  notes: string[];
+  /** Riskiest first. */
+  changes: ResourceChangeAnalysis[];
+  drift: ResourceChangeAnalysis[];
+  analysis: PlanAnalysis;
 }
 
 export interface SummaryRow {
@@ -126,25 +131,25 @@ const DRIFT_WORDS: Partial<Record<ChangeAction, string>> = {
   'replace-create-first': 'has been replaced',
 };
 
-function resourceView(change: ResourceChangeAnalysis, drift = false): ResourceView {
+export function resourceView(change: ResourceChangeAnalysis, drift = false): ResourceView {
   const header = change.header.trim();
-  const diff = change.diff.replace(/\n+$/, '');
+  const diff = trimTrailingNewlines(change.diff);
   const moved = change.previousAddress ? `# (moved from ${change.previousAddress})\n` : '';
   return {
     address: change.address,
-    badge: change.risk === 'none' ? '' : RISK_BADGE[change.risk],
+    badge: change.risk === 'none' || drift ? '' : RISK_BADGE[change.risk],
     words: (drift ? DRIFT_WORDS[change.action] : undefined) ?? resourceWords(change),
-    reasons: change.reasons,
+    reasons: drift ? [] : change.reasons,
     diff: [header, moved + diff].filter((part) => part !== '').join('\n'),
   };
 }
 
 /** Riskiest first, plan order within a level: the resources a reviewer must see land in comment 1. */
 function byRisk(changes: ResourceChangeAnalysis[]): ResourceChangeAnalysis[] {
-  return changes
-    .map((change, index) => ({ change, index }))
-    .sort((a, b) => compareRisk(b.change.risk, a.change.risk) || a.index - b.index)
-    .map(({ change }) => change);
+  // A stable bucket sort over the five levels: linear for plans of any size.
+  const buckets = new Map<RiskLevel, ResourceChangeAnalysis[]>(RISK_LEVELS.map((level) => [level, []]));
+  for (const change of changes) (buckets.get(change.risk) ?? (buckets.get('critical') as ResourceChangeAnalysis[])).push(change);
+  return [...RISK_LEVELS].reverse().flatMap((level) => buckets.get(level) as ResourceChangeAnalysis[]);
 }
 
 function appliedDetail(info: ProjectApplyInfo | undefined): { status: string; detail: string } | undefined {
@@ -185,13 +190,20 @@ function plannedView(project: ProjectPlanResult, analysis: PlanAnalysis): Planne
     counts: countsText(analysis.summary),
     badge: RISK_BADGE[analysis.risk.level],
     hasChanges: analysis.changes.length > 0,
-    changes: byRisk(analysis.changes).map((change) => resourceView(change)),
-    drift: analysis.drift.map((change) => resourceView(change, true)),
-    outputsDiff: analysis.outputs
-      .map((output) => output.diff.replace(/\n+$/, ''))
+    changes: byRisk(analysis.changes),
+    drift: analysis.drift,
+    analysis,
+  };
+}
+
+/** Output changes and notes shown after a project's resources. */
+export function projectEndView(project: PlannedProjectView): { outputsDiff: string; notes: string[] } {
+  return {
+    outputsDiff: project.analysis.outputs
+      .map((output) => trimTrailingNewlines(output.diff))
       .filter((diff) => diff !== '')
       .join('\n'),
-    notes: analysis.notes,
+    notes: project.analysis.notes,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { PlanCommentInput, RenderLimits } from './plan-comment-input.js';
-import { buildPlanView, planTitle } from './plan-view.js';
+import { buildPlanView, planTitle, projectEndView, resourceView } from './plan-view.js';
+import type { PlanView } from './plan-view.js';
 import { splitBodies } from './split-bodies.js';
+import type { TruncationProgress } from './split-bodies.js';
 import { renderTemplate } from './template-environment.js';
 
 /** Finds the sticky plan comment; always the first line of body 1. */
@@ -22,15 +24,61 @@ function whereToLook(input: PlanCommentInput): string {
 }
 
 /**
+ * The details of a plan as blocks, rendered one at a time as the splitter asks for them. `kinds`
+ * records what each produced block shows, so a truncation note can count the resources left out.
+ */
+function detailBlocks(view: PlanView, kinds: ('resource' | 'other')[]): () => Iterable<string> {
+  return function* blocks() {
+    kinds.length = 0;
+    for (const project of view.planned) {
+      kinds.push('other');
+      yield renderTemplate('plan-project', project);
+      for (const change of project.changes) {
+        kinds.push('resource');
+        yield renderTemplate('plan-resource', resourceView(change));
+      }
+      if (project.drift.length > 0) {
+        kinds.push('other');
+        yield renderTemplate('plan-drift', {});
+        for (const change of project.drift) {
+          kinds.push('resource');
+          yield renderTemplate('plan-resource', resourceView(change, true));
+        }
+      }
+      kinds.push('other');
+      yield renderTemplate('plan-project-end', projectEndView(project));
+    }
+    for (const failed of view.failed) {
+      kinds.push('other');
+      yield renderTemplate('plan-failed', failed);
+    }
+  };
+}
+
+/** How many resources (changes and drift) a truncation left out, the one shown in part included. */
+function omittedResources(view: PlanView, kinds: ('resource' | 'other')[], progress: TruncationProgress): number {
+  const total = view.planned.reduce((sum, project) => sum + project.changes.length + project.drift.length, 0);
+  let shown = 0;
+  for (let i = 0; i < progress.blocksShown && i < kinds.length; i++) if (kinds[i] === 'resource') shown++;
+  return total - shown;
+}
+
+function omittedText(view: PlanView, kinds: ('resource' | 'other')[], progress: TruncationProgress): string {
+  const omitted = omittedResources(view, kinds, progress);
+  if (omitted === 0) return 'The rest of the plan details does not fit';
+  return `The details of ${omitted} more ${omitted === 1 ? 'resource change do' : 'resource changes do'} not fit`;
+}
+
+/**
  * The plan comment as one or more bodies, each at most `limits.maxLength` characters. Body 1 starts
  * with {@link PLAN_COMMENT_MARKER} and holds the whole summary; details continue in bodies 2..N.
  */
 export function renderPlanComment(input: PlanCommentInput, limits: RenderLimits = {}): string[] {
   const view = buildPlanView(input);
   const head = renderTemplate('plan-summary', { ...view, marker: PLAN_COMMENT_MARKER });
-  const details = renderTemplate('plan-details', view);
   const tail = renderTemplate('plan-next-steps', view);
-  return splitBodies(details, {
+  const kinds: ('resource' | 'other')[] = [];
+  return splitBodies(detailBlocks(view, kinds), {
     limit: limits.maxLength ?? COMMENT_MAX_LENGTH,
     maxBodies: limits.maxBodies ?? DEFAULT_MAX_BODIES,
     head,
@@ -38,8 +86,8 @@ export function renderPlanComment(input: PlanCommentInput, limits: RenderLimits 
     continuationHeader: (part, total) =>
       `${planCommentPartMarker(part)}\n_infra-review plan, continued from the previous comment (part ${part} of ${total})._\n`,
     continuedNote: (nextPart, total) => `\n_Continued in the next comment (part ${nextPart} of ${total})._`,
-    truncationNote: (omitted) =>
-      `\n> [!WARNING]\n> ${omitted} more lines of plan details do not fit in comments. The full details are in ${whereToLook(input)}.`,
+    truncationNote: (progress) =>
+      `\n> [!WARNING]\n> ${omittedText(view, kinds, progress)} in comments. The full details are in ${whereToLook(input)}.`,
   });
 }
 
@@ -62,13 +110,14 @@ export function renderPlanCheckSummary(input: PlanCommentInput, limits: Pick<Ren
   const [summary] = splitBodies('', {
     ...unsplit,
     head: renderTemplate('plan-summary', { ...view, marker: null }),
-    truncationNote: (omitted) => `\n_${omitted} more summary lines do not fit here; see the pull request comment._`,
+    truncationNote: () => '\n_See the pull request comment for the rest._',
   });
-  const [text] = splitBodies(renderTemplate('plan-details', view), {
+  const kinds: ('resource' | 'other')[] = [];
+  const [text] = splitBodies(detailBlocks(view, kinds), {
     ...unsplit,
     head: '',
-    truncationNote: (omitted) =>
-      `\n_${omitted} more lines of plan details do not fit in a check run. Run \`infra-review render PLAN.json --out-dir DIR\` on the plan file to see them all._`,
+    truncationNote: (progress) =>
+      `\n> [!WARNING]\n> ${omittedText(view, kinds, progress)} in a check run. Run \`infra-review render PLAN.json --out-dir DIR\` on the plan file to see them all.`,
   });
   return { title: planTitle(input), summary: summary ?? '', text: text ?? '' };
 }

@@ -20,9 +20,22 @@ export interface SplitOptions {
   continuationHeader: (part: number, total: number) => string;
   /** Last line of every body but the last. */
   continuedNote: (nextPart: number, total: number) => string;
-  /** Stands in for details (or summary lines) that were dropped. */
-  truncationNote: (omittedLines: number) => string;
+  /**
+   * Stands in for the details that were dropped: `blocksShown` blocks were shown whole, and
+   * `cutInsideBlock` tells whether the next one was shown in part. Called with
+   * `{ blocksShown: 0, cutInsideBlock: true }` to measure the longest note, so it must not be longer
+   * for any other argument.
+   */
+  truncationNote: (progress: TruncationProgress) => string;
 }
+
+export interface TruncationProgress {
+  blocksShown: number;
+  cutInsideBlock: boolean;
+}
+
+/** The progress that gives the longest truncation note (used to reserve room for it). */
+const LONGEST_NOTE: TruncationProgress = { blocksShown: 0, cutInsideBlock: true };
 
 interface FenceState {
   opener: string;
@@ -61,10 +74,18 @@ function step(state: State, line: string): State {
   return state;
 }
 
+const DETAILS_CLOSER = '</details>\n';
+
+/** Length of {@link closing}, without building it (checked for every line). */
+function closingLength(state: State): number {
+  const fence = state.fence ? state.fence.length + 1 : 0;
+  return state.details.length > 0 ? fence + 1 + DETAILS_CLOSER.length * state.details.length : fence;
+}
+
 /** What closes everything open, in order: the fence, then the `<details>` from the innermost out. */
 function closing(state: State): string {
   let text = state.fence ? `${state.fence.char.repeat(state.fence.length)}\n` : '';
-  if (state.details.length > 0) text += '\n' + '</details>\n'.repeat(state.details.length);
+  if (state.details.length > 0) text += '\n' + DETAILS_CLOSER.repeat(state.details.length);
   return text;
 }
 
@@ -97,17 +118,58 @@ interface Draft {
   content: string;
 }
 
-function splitOnce(lines: string[], options: SplitOptions, digits: number): { drafts: Draft[]; truncated: boolean } {
+/** Lines of the details, pulled block by block: blocks after a truncation are never produced. */
+class LineSource {
+  private readonly blocks: Iterator<string>;
+  private lines: string[] = [];
+  private index = 0;
+  /** Blocks pulled so far. */
+  pulled = 0;
+
+  constructor(details: Iterable<string>) {
+    this.blocks = details[Symbol.iterator]();
+  }
+
+  /** The next line, or undefined at the end; does not consume it. */
+  peek(): string | undefined {
+    while (this.index >= this.lines.length) {
+      const next = this.blocks.next();
+      if (next.done) return undefined;
+      this.pulled++;
+      this.lines = withNewline(next.value).slice(0, -1).split('\n');
+      this.index = 0;
+    }
+    return this.lines[this.index];
+  }
+
+  consume(): void {
+    this.index++;
+  }
+
+  /** Replaces the current line with what is left of it after a hard cut. */
+  replace(rest: string): void {
+    this.lines[this.index] = rest;
+  }
+
+  progress(): TruncationProgress {
+    const insideBlock = this.index > 0 && this.index < this.lines.length;
+    const current = this.index < this.lines.length ? 1 : 0;
+    return { blocksShown: this.pulled - current, cutInsideBlock: insideBlock };
+  }
+}
+
+function splitOnce(details: () => Iterable<string>, options: SplitOptions, digits: number): Draft[] {
   const { limit } = options;
   const maxBodies = options.maxBodies ?? Number.POSITIVE_INFINITY;
   const wide = Number('9'.repeat(digits));
   const tail = withNewline(options.tail ?? '');
   const headerLength = withNewline(options.continuationHeader(wide, wide)).length;
   const noteLength = withNewline(options.continuedNote(wide, wide)).length;
-  const truncationLength = withNewline(options.truncationNote(Number('9'.repeat(String(lines.length).length)))).length;
+  const truncationLength = withNewline(options.truncationNote(LONGEST_NOTE)).length;
   // Room kept free in every body for whichever ending it gets.
   const reserve = Math.max(noteLength, truncationLength + tail.length, tail.length);
 
+  const source = new LineSource(details());
   const drafts: Draft[] = [];
   let state: State = { fence: undefined, details: [] };
   let parts: string[] = [];
@@ -115,36 +177,26 @@ function splitOnce(lines: string[], options: SplitOptions, digits: number): { dr
   let hasContent = false;
   let truncated = false;
 
-  const startBody = (): void => {
-    const reopen = reopening(state);
-    parts = [reopen];
-    used = headerLength + reopen.length;
-    hasContent = false;
-  };
-
-  const pending = [...lines];
-  let index = 0;
-  while (index < pending.length) {
-    const line = pending[index] as string;
+  for (let line = source.peek(); line !== undefined; line = source.peek()) {
     const next = step(state, line);
     const cost = line.length + 1;
-    if (used + cost + closing(next).length + reserve <= limit) {
+    if (used + cost + closingLength(next) + reserve <= limit) {
       parts.push(line, '\n');
       used += cost;
       state = next;
       hasContent = true;
-      index++;
+      source.consume();
       continue;
     }
     if (!hasContent) {
       // Even a body holding nothing else cannot take this line: cut the line itself.
-      const room = limit - used - closing(state).length - reserve - 1;
+      const room = limit - used - closingLength(state) - reserve - 1;
       if (room >= MIN_PIECE || (room > 0 && drafts.length > 0)) {
         const [piece, rest] = cutLine(line, room);
         parts.push(piece, '\n');
         used += piece.length + 1;
         hasContent = true;
-        pending[index] = rest;
+        source.replace(rest);
         continue;
       }
       if (drafts.length > 0) throw new Error(`split limit ${limit} is too small for the continuation header`);
@@ -158,53 +210,62 @@ function splitOnce(lines: string[], options: SplitOptions, digits: number): { dr
       truncated = true;
       break;
     }
-    startBody();
+    const reopen = reopening(state);
+    parts = [reopen];
+    used = headerLength + reopen.length;
+    hasContent = false;
   }
-  const omitted = pending.length - index;
+
+  const note = truncated ? withNewline(options.truncationNote(source.progress())) : '';
   if (truncated && drafts.length >= maxBodies) {
     // The last allowed body is already closed; its reserve holds the truncation note.
-    const last = drafts[drafts.length - 1] as Draft;
-    last.content += withNewline(options.truncationNote(omitted));
+    (drafts[drafts.length - 1] as Draft).content += note;
   } else {
-    parts.push(closing(state));
-    if (truncated) parts.push(withNewline(options.truncationNote(omitted)));
+    parts.push(closing(state), note);
     drafts.push({ content: parts.join('') });
   }
-  return { drafts, truncated };
+  return drafts;
 }
 
 /** Cuts an oversized head at a line boundary, so that even then body 1 fits. */
 function fitHead(options: SplitOptions): string {
   const head = withNewline(options.head);
   const tail = withNewline(options.tail ?? '');
-  const budget = options.limit - tail.length;
-  if (head.length + withNewline(options.truncationNote(99_999)).length <= budget) return head;
+  const detailsNote = withNewline(options.truncationNote(LONGEST_NOTE));
+  const budget = options.limit - tail.length - detailsNote.length;
+  const headNote = (omitted: number): string => `\n_${omitted} more summary lines do not fit here._\n`;
+  if (head.length + headNote(0).length <= budget) return head;
   const lines = head.split('\n');
   let kept = '';
   let count = 0;
   for (const line of lines) {
-    const noteLength = withNewline(options.truncationNote(lines.length - count)).length;
-    if (kept.length + line.length + 1 + noteLength > budget) break;
+    if (kept.length + line.length + 1 + headNote(lines.length).length > budget) break;
     kept += `${line}\n`;
     count++;
   }
-  return kept + withNewline(options.truncationNote(lines.length - count));
+  return kept + headNote(lines.length - count) + detailsNote;
 }
 
 /**
- * Splits `details` after `options.head` into bodies of at most `options.limit` characters.
+ * Splits the details after `options.head` into bodies of at most `options.limit` characters.
  * Body 1 = head + details...; bodies 2..N = continuation header + reopened context + details...;
  * bodies 1..N-1 end with the continued note, the last with the tail.
+ *
+ * `details` is markdown, or a function returning its blocks (each a run of whole lines): blocks are
+ * pulled only while they can still be shown, so a huge plan's dropped details are never rendered.
+ * The function may be called more than once.
  */
-export function splitBodies(details: string, options: SplitOptions): string[] {
+export function splitBodies(details: string | (() => Iterable<string>), options: SplitOptions): string[] {
   const head = fitHead(options);
   if (head !== withNewline(options.head)) {
     // The summary alone exceeds a body: no details at all, and the head says what was cut.
     return [head + withNewline(options.tail ?? '')];
   }
-  const lines = details === '' ? [] : withNewline(details).slice(0, -1).split('\n');
-  for (let digits = 1; ; digits++) {
-    const { drafts } = splitOnce(lines, { ...options, head }, digits);
+  const blocks = typeof details === 'string' ? () => (details === '' ? [] : [details]) : details;
+  // Start with as many digits as the largest allowed part number: one pass in the usual case.
+  const maxBodies = options.maxBodies ?? Number.POSITIVE_INFINITY;
+  for (let digits = Number.isFinite(maxBodies) ? String(maxBodies).length : 1; ; digits++) {
+    const drafts = splitOnce(blocks, { ...options, head }, digits);
     const total = drafts.length;
     if (String(total).length > digits) continue;
     return drafts.map((draft, i) => {

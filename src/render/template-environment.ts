@@ -35,7 +35,6 @@ function createEnvironment(viewsDir: string): { hbs: typeof Handlebars; template
     if (!file.endsWith('.hbs')) continue;
     const name = file.slice(0, -'.hbs'.length);
     const source = readFileSync(path.join(viewsDir, file), 'utf8');
-    hbs.registerPartial(name, source);
     templates.set(name, hbs.compile(source, { noEscape: true, strict: true }));
   }
   return { hbs, templates };

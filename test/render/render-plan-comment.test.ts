@@ -186,7 +186,7 @@ describe('renderPlanComment', () => {
       maxBodies: 3,
     });
     expect(bodies).toHaveLength(3);
-    expect(bodies[2]).toMatch(/\d+ more lines of plan details do not fit in comments\. The full details are in the \[infra-review\/plan check run\]\(https:\/\/github\.com\/a\/b\/runs\/1\)/);
+    expect(bodies[2]).toMatch(/The details of \d+ more resource changes do not fit in comments\. The full details are in the \[infra-review\/plan check run\]\(https:\/\/github\.com\/a\/b\/runs\/1\)/);
   });
 });
 
@@ -204,7 +204,7 @@ describe('renderPlanCheckSummary', () => {
     const out = renderPlanCheckSummary(input({ projects: [planned('prod', analysis(changes))] }));
     expect(out.summary.length).toBeLessThanOrEqual(CHECK_OUTPUT_MAX_LENGTH);
     expect(out.text.length).toBeLessThanOrEqual(CHECK_OUTPUT_MAX_LENGTH);
-    expect(out.text).toMatch(/\d+ more lines of plan details do not fit in a check run/);
+    expect(out.text).toMatch(/The details of \d+ more resource changes do not fit in a check run/);
     expect(fenceBalance(out.text)).toEqual({ open: false, unclosedDetails: 0 });
   });
 });

@@ -9,7 +9,7 @@ const options = (limit: number, extra: Partial<SplitOptions> = {}): SplitOptions
   tail: 'TAIL\n',
   continuationHeader: (part, total) => `<!-- part-${part} -->\ncontinued (part ${part} of ${total})\n`,
   continuedNote: (next, total) => `(continues in part ${next} of ${total})`,
-  truncationNote: (omitted) => `TRUNCATED ${omitted} lines`,
+  truncationNote: ({ blocksShown, cutInsideBlock }) => `TRUNCATED after ${blocksShown} blocks${cutInsideBlock ? ' and part of one' : ''}`,
   ...extra,
 });
 
@@ -76,28 +76,36 @@ describe('splitBodies', () => {
     expect(fencedLines(bodies).join('')).toBe(long);
   });
 
-  it('stops at maxBodies with a truncation note that counts what was dropped', () => {
-    const details = Array.from({ length: 50 }, (_, i) => resourceBlock(i, 10)).join('\n');
-    const bodies = splitBodies(details, options(1500, { maxBodies: 3 }));
+  it('stops at maxBodies, says how far it got, and never renders the blocks it drops', () => {
+    let produced = 0;
+    const blocks = function* () {
+      for (let i = 0; i < 1000; i++) {
+        produced++;
+        yield resourceBlock(i, 10);
+      }
+    };
+    const bodies = splitBodies(blocks, options(1500, { maxBodies: 3 }));
     expect(bodies).toHaveLength(3);
     const last = bodies[2] as string;
     expect(last.length).toBeLessThanOrEqual(1500);
     expect(fenceBalance(last)).toEqual({ open: false, unclosedDetails: 0 });
-    const shown = fencedLines(bodies).length;
-    const omitted = Number(/TRUNCATED (\d+) lines/.exec(last)?.[1]);
-    expect(omitted).toBeGreaterThan(0);
     expect(last.endsWith('TAIL\n')).toBe(true);
-    // every line of the input is either shown or counted as omitted (fence/details scaffolding included)
-    expect(shown).toBeLessThan(fencedLines([details]).length);
     expect(bodies[1]).toContain('part 2 of 3');
+    const shown = Number(/TRUNCATED after (\d+) blocks/.exec(last)?.[1]);
+    // the whole blocks it claims were shown are in the bodies, the next one is not (whole)
+    const all = bodies.join('');
+    expect(all).toContain(`resource ${shown - 1}</summary>`);
+    expect(all).not.toContain(`attr_${shown}_9 `);
+    expect(produced).toBeLessThan(20);
   });
 
   it('never cuts the head: details are dropped entirely when the head leaves no room', () => {
-    const head = `HEAD\n${'| row |\n'.repeat(180)}`;
+    // 1413 characters: fits with the notes, leaves no room for the first details line
+    const head = `HEAD\n${'| row |\n'.repeat(176)}`;
     const bodies = splitBodies(resourceBlock(1, 50), options(1500, { head }));
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.startsWith(head)).toBe(true);
-    expect(bodies[0]).toMatch(/TRUNCATED \d+ lines/);
+    expect(bodies[0]).toContain('TRUNCATED after 0 blocks');
     expect(bodies[0]?.length).toBeLessThanOrEqual(1500);
   });
 
@@ -106,7 +114,7 @@ describe('splitBodies', () => {
     const bodies = splitBodies('details', options(1000, { head }));
     expect(bodies).toHaveLength(1);
     expect(bodies[0]?.length).toBeLessThanOrEqual(1000);
-    expect(bodies[0]).toMatch(/^(summary line\n)+TRUNCATED \d+ lines\nTAIL\n$/);
+    expect(bodies[0]).toMatch(/^(summary line\n)+\n_\d+ more summary lines do not fit here\._\nTRUNCATED after 0 blocks and part of one\nTAIL\n$/);
   });
 
   it('counts parts correctly past nine bodies', () => {
