@@ -7,7 +7,7 @@ import type { ChangeAction, OutputChangeAnalysis, PlanAnalysis, ResourceChangeAn
 import { maxRisk } from './analysis.js';
 import { classifyActions } from './classify-action.js';
 import { describeChange, type ChangeCause } from './describe-change.js';
-import { renderOutputDiff, renderResourceDiff } from './diff-attributes.js';
+import { deepEqual, renderOutputDiff, renderResourceDiff } from './diff-attributes.js';
 import { RiskEvaluator } from './evaluate-risk.js';
 import type { RawPlan, RawResourceChange } from './plan-model.js';
 import { PLAN_WIDE_LEVELS } from './risk-catalog.js';
@@ -68,9 +68,12 @@ export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): Pl
 
   // 2. Drift: what changed outside Terraform since the last apply.
   const drift: ResourceChangeAnalysis[] = [];
+  const relevant = relevantAttributesByResource(plan);
   for (const resource of plan.resource_drift ?? []) {
     const action = classifyActions(resource.change.actions);
-    if (action === 'no-op' && !isMoved(resource)) continue;
+    // A move without other drift shows in the planned changes, as Terraform shows it.
+    if (action === 'no-op') continue;
+    if (relevant && !isRelevantDrift(resource, action, relevant)) continue;
     drift.push(buildChange(resource, action, 'drift', 'none', []));
   }
 
@@ -193,6 +196,40 @@ class ResourceChangeRecord implements ResourceChangeAnalysis {
   toJSON(): Record<string, unknown> {
     return { ...(this as object), header: this.header, diff: this.diff };
   }
+}
+
+/**
+ * Since Terraform 1.2 a plan lists the attributes its changes depend on (`relevant_attributes`);
+ * Terraform itself only shows drift in those, so drift elsewhere (a tag edited in the console that
+ * nothing reads) is not reported, nor does it raise the risk. Without the list, all drift counts.
+ */
+function relevantAttributesByResource(plan: RawPlan): Map<string, (string | number)[][]> | undefined {
+  if (!Array.isArray(plan.relevant_attributes)) return undefined;
+  const byResource = new Map<string, (string | number)[][]>();
+  for (const entry of plan.relevant_attributes) {
+    if (typeof entry?.resource !== 'string' || !Array.isArray(entry.attribute)) continue;
+    const list = byResource.get(entry.resource) ?? [];
+    list.push(entry.attribute);
+    byResource.set(entry.resource, list);
+  }
+  return byResource;
+}
+
+function isRelevantDrift(resource: RawResourceChange, action: ChangeAction, relevant: Map<string, (string | number)[][]>): boolean {
+  // An object deleted outside Terraform always matters.
+  if (action === 'delete') return true;
+  const paths = relevant.get(resource.address);
+  if (!paths) return false;
+  return paths.some((path) => !deepEqual(valueAt(resource.change.before, path), valueAt(resource.change.after, path)));
+}
+
+function valueAt(value: unknown, path: (string | number)[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[String(key)];
+  }
+  return current;
 }
 
 function collectNotes(plan: RawPlan, notes: string[]): void {

@@ -45,7 +45,7 @@ export function actionSymbol(action: ChangeAction): string {
     case 'replace-create-first':
       return '+/-';
     case 'create-forget':
-      return '+';
+      return '+/.';
     case 'read':
       return '<=';
     case 'forget':

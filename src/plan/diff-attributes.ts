@@ -184,10 +184,15 @@ function child(slot: Slot, key: PathKey, parentAction: LineAction): Slot {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_-]*$/;
+const JSON_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** Attribute names print bare; anything else (map keys like "Name") is quoted, as Terraform does. */
-function displayKey(key: string, bare = false): string {
-  return bare || IDENTIFIER.test(key) ? key : JSON.stringify(key);
+/**
+ * Attribute names print bare; anything else (map keys like "Name") is quoted, as Terraform does.
+ * Without a schema, lower-case identifiers stand for attributes. Inside jsonencode(...) Terraform
+ * prints every identifier-like key bare (`Statement = [`).
+ */
+function displayKey(key: string, bare = false, inJson = false): string {
+  return bare || (inJson ? JSON_IDENTIFIER : IDENTIFIER).test(key) ? key : JSON.stringify(key);
 }
 
 function formatPrimitive(value: unknown): string {
@@ -212,7 +217,7 @@ function isMultiline(value: unknown): value is string {
 function writeSlot(writer: DiffWriter, slot: Slot, prefix: string, indent: number, suffix: string, action: LineAction): void {
   const replace = writer.forcesReplacement(slot.path);
   if (isSensitive(slot)) {
-    const tail = action === 'delete' && prefix !== '' ? ' -> null' : '';
+    const tail = action === 'delete' ? nullTail(slot, prefix) : '';
     writer.line(action, indent, `${prefix}${SENSITIVE}${tail}${suffix}${replace}`);
     const wasSensitive = slot.beforeSensitive === true;
     const isNowSensitive = slot.afterSensitive === true;
@@ -235,10 +240,16 @@ function writeSlot(writer: DiffWriter, slot: Slot, prefix: string, indent: numbe
   }
   const before = slot.before;
   const after = slot.after;
+  const beforeJson = jsonDocument(before);
+  const afterJson = jsonDocument(after);
+  if ((beforeJson !== undefined || afterJson !== undefined) && (beforeJson !== undefined || isNullish(before)) && (afterJson !== undefined || isNullish(after))) {
+    writeJsonEncoded(writer, slot, beforeJson, afterJson, prefix, indent, suffix, action, replace);
+    return;
+  }
   const structural = isContainer(before) || isContainer(after) || isMultiline(before) || isMultiline(after);
   if (!structural) {
     if (action === 'create') writer.line(action, indent, `${prefix}${formatPrimitive(after)}${suffix}${replace}`);
-    else if (action === 'delete') writer.line(action, indent, `${prefix}${formatPrimitive(before)}${prefix === '' ? '' : ' -> null'}${suffix}${replace}`);
+    else if (action === 'delete') writer.line(action, indent, `${prefix}${formatPrimitive(before)}${nullTail(slot, prefix)}${suffix}${replace}`);
     else if (action === 'update') writer.line(action, indent, `${prefix}${formatPrimitive(before)} -> ${formatPrimitive(after)}${suffix}${replace}`);
     else writer.line(action, indent, `${prefix}${formatPrimitive(after)}${suffix}`);
     return;
@@ -256,7 +267,51 @@ function writeSlot(writer: DiffWriter, slot: Slot, prefix: string, indent: numbe
     return;
   }
   // Only an attribute goes "-> null"; a removed list element just goes.
-  writeContainerOrString(writer, slot, prefix, indent, suffix, action, action === 'delete' && prefix !== '' ? ' -> null' : '', action, replace);
+  writeContainerOrString(writer, slot, prefix, indent, suffix, action, action === 'delete' ? nullTail(slot, prefix) : '', action, replace);
+}
+
+const JSON_MARK = '\u0000json';
+
+/**
+ * An attribute that goes away reads "-> null"; a removed list element, or anything inside
+ * jsonencode(...), just goes (Terraform's wording).
+ */
+function nullTail(slot: Slot, prefix: string): string {
+  return prefix === '' || slot.path.includes(JSON_MARK) ? '' : ' -> null';
+}
+
+/** A string holding a JSON object or array (an IAM policy, say), parsed; undefined for anything else. */
+function jsonDocument(value: unknown): object | undefined {
+  if (typeof value !== 'string' || value.length < 2) return undefined;
+  const first = value.trimStart()[0];
+  if (first !== '{' && first !== '[') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON in a string diffs as its structure, inside `jsonencode(...)`, as Terraform shows it. */
+function writeJsonEncoded(
+  writer: DiffWriter,
+  slot: Slot,
+  beforeJson: object | undefined,
+  afterJson: object | undefined,
+  prefix: string,
+  indent: number,
+  suffix: string,
+  action: LineAction,
+  replace: string,
+): void {
+  writer.line(action, indent, `${prefix}jsonencode(${replace}`);
+  // The inner path can never equal a replace path: those stop at the string attribute.
+  const inner: Slot = { before: beforeJson ?? null, after: afterJson ?? null, unknown: undefined, beforeSensitive: undefined, afterSensitive: undefined, path: [...slot.path, JSON_MARK] };
+  const innerAction = action === 'create' || action === 'delete' ? action : changeOf(inner);
+  if (innerAction === 'no-op' && action === 'update') writer.comment(indent + 1, '(whitespace changes)');
+  else writeSlot(writer, inner, '', indent + 1, '', innerAction);
+  writer.line('', indent, `)${action === 'delete' && prefix !== '' ? ' -> null' : ''}${suffix}`);
 }
 
 function writeContainerOrString(
@@ -304,11 +359,15 @@ function writeObjectMembers(writer: DiffWriter, slot: Slot, indent: number, acti
   const sorted = [...keys].sort();
   const shown: { key: string; slot: Slot; action: LineAction }[] = [];
   let hidden = 0;
+  const inJson = slot.path.includes(JSON_MARK);
+  // Terraform aligns the "=" over every attribute with a value, hidden ones included.
+  let width = 0;
   for (const key of sorted) {
     const member = child(slot, key, action);
     const memberAction = changeOf(member);
+    if (memberAction === 'no-op' && isNullish(member.before) && isNullish(member.after)) continue;
+    width = Math.max(width, displayKey(key, false, inJson).length);
     if (memberAction === 'no-op') {
-      if (isNullish(member.before) && isNullish(member.after)) continue;
       if (writer.options.showUnchanged || (topLevel && IDENTIFYING_ATTRIBUTES.has(key))) {
         shown.push({ key, slot: member, action: memberAction });
       } else {
@@ -318,10 +377,8 @@ function writeObjectMembers(writer: DiffWriter, slot: Slot, indent: number, acti
     }
     shown.push({ key, slot: member, action: memberAction });
   }
-  let width = 0;
-  for (const entry of shown) width = Math.max(width, displayKey(entry.key).length);
   for (const entry of shown) {
-    writeSlot(writer, entry.slot, `${displayKey(entry.key).padEnd(width)} = `, indent, '', entry.action);
+    writeSlot(writer, entry.slot, `${displayKey(entry.key, false, inJson).padEnd(width)} = `, indent, '', entry.action);
   }
   if (hidden > 0) writer.comment(indent, `(${hidden} unchanged attribute${hidden === 1 ? '' : 's'} hidden)`);
 }

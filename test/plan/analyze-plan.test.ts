@@ -87,6 +87,33 @@ describe('headers in Terraform wording', () => {
   });
 });
 
+describe('drift', () => {
+  const drifted = [
+    resourceChange('t.read', ['update'], { before: { id: 'a', string: 'x', tags: { a: '1' } }, after: { id: 'a', string: 'y', tags: { a: '1' } } }),
+    resourceChange('t.tags', ['update'], { before: { id: 'b', string: 'x', tags: { a: '1' } }, after: { id: 'b', string: 'x', tags: { a: '2' } } }),
+    resourceChange('t.gone', ['delete'], { before: { id: 'c' } }),
+    resourceChange('t.moved', ['no-op'], { before: { id: 'd' }, after: { id: 'd' } }, { previous_address: 't.old' }),
+  ];
+
+  it('keeps only drift in attributes the plan depends on, as Terraform shows it', () => {
+    const analysis = analyzePlan(
+      plan([], {
+        resource_drift: drifted,
+        relevant_attributes: [
+          { resource: 't.read', attribute: ['string'] },
+          { resource: 't.tags', attribute: ['string'] },
+        ],
+      }),
+    );
+    expect(analysis.drift.map((d) => d.address)).toEqual(['t.read', 't.gone']);
+  });
+
+  it('keeps all drift when the plan has no relevant_attributes (Terraform before 1.2)', () => {
+    const analysis = analyzePlan(plan([], { resource_drift: drifted }));
+    expect(analysis.drift.map((d) => d.address)).toEqual(['t.read', 't.tags', 't.gone']);
+  });
+});
+
 describe('plan-level notes', () => {
   it('reports errors, incomplete plans, deferrals, failed checks and unknown fields', () => {
     const analysis = analyzePlan(

@@ -57,8 +57,9 @@ describe('attribute diff in Terraform wording', () => {
     const change = { before, after: { ...before, id: null, ami: 'ami-2' }, after_unknown: { id: true }, replace_paths: [['ami']] };
     const destroyFirst = diffOf('aws_instance.web', ['delete', 'create'], change);
     expect(destroyFirst.split('\n')[0]).toBe('-/+ resource "aws_instance" "web" {');
-    expect(destroyFirst).toContain('~       ami = "ami-1" -> "ami-2" # forces replacement');
-    expect(destroyFirst).toContain('~       id  = "i-1" -> (known after apply)');
+    // "=" aligned over every attribute with a value, the hidden "subnet" included, as Terraform does
+    expect(destroyFirst).toContain('~       ami    = "ami-1" -> "ami-2" # forces replacement');
+    expect(destroyFirst).toContain('~       id     = "i-1" -> (known after apply)');
     expect(destroyFirst).toContain('# (1 unchanged attribute hidden)');
     const createFirst = diffOf('aws_instance.web', ['create', 'delete'], change);
     expect(createFirst.split('\n')[0]).toBe('+/- resource "aws_instance" "web" {');
@@ -126,6 +127,37 @@ describe('attribute diff in Terraform wording', () => {
   it('shows a type change as the old value going and the new one coming', () => {
     const diff = diffOf('t.a', ['update'], { before: { id: 'x', v: 'text' }, after: { id: 'x', v: ['a'] } });
     expect(diff).toContain('-       v  = "text" -> null\n+       v  = [\n+           "a",\n        ]');
+  });
+
+  it('diffs JSON held in a string (an IAM policy) inside jsonencode(...)', () => {
+    const policy = (actions: string[]) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
+    const diff = diffOf('aws_iam_policy.p', ['update'], { before: { id: 'p', policy: policy(['s3:GetObject']) }, after: { id: 'p', policy: policy(['s3:GetObject', 's3:PutObject']) } });
+    expect(diff).toContain(
+      [
+        '~       policy = jsonencode(',
+        '~           {',
+        '~               Statement = [',
+        '~                   {',
+        '~                       Action   = [',
+        '                            "s3:GetObject",',
+        '+                           "s3:PutObject",',
+        '                        ]',
+        '                        # (2 unchanged attributes hidden)',
+        '                    },',
+        '                ]',
+        '                # (1 unchanged attribute hidden)',
+        '            }',
+        '        )',
+      ].join('\n'),
+    );
+    const reformatted = diffOf('aws_iam_policy.p', ['update'], { before: { id: 'p', policy: '{"a": 1}' }, after: { id: 'p', policy: '{"a":1}' } });
+    expect(reformatted).toContain('~       policy = jsonencode(\n            # (whitespace changes)\n        )');
+    const removed = diffOf('aws_iam_policy.p', ['delete'], { before: { id: 'p', policy: '{"a":1}' } });
+    expect(removed).toContain('-       policy = jsonencode(\n-           {\n-               a = 1\n            }\n        ) -> null');
+  });
+
+  it('marks a create-then-forget with Terraform\'s +/. symbol', () => {
+    expect(diffOf('t.a', ['create', 'forget'], { before: { id: 'x' }, after: { id: 'y' } }).split('\n')[0]).toBe('+/. resource "t" "a" {');
   });
 
   it('shows every attribute of an imported resource', () => {
