@@ -1,0 +1,14 @@
+/** Workspace checkout and IaC process execution. */
+export { checkoutCommit, CheckoutError, buildGitEnv, normaliseCloneUrl } from './checkout-commit.js';
+export type { CheckoutCommitInput } from './checkout-commit.js';
+export { withWorkspace } from './with-workspace.js';
+export type { Workspace, WithWorkspaceOptions } from './with-workspace.js';
+export { resolveIacBinary, findExecutable, IacBinaryNotFoundError, IAC_TOOLS } from './resolve-iac-binary.js';
+export type { IacBinary, IacTool, ResolveIacBinaryInput } from './resolve-iac-binary.js';
+export { runStep, describeOutcome, lastLines, DEFAULT_TAIL_BYTES, DEFAULT_KILL_GRACE_MS } from './run-step.js';
+export type { RunStepOptions, StepCommand, StepResult } from './run-step.js';
+export { runWorkflow, DEFAULT_PLAN_STEPS, DEFAULT_APPLY_STEPS, DEFAULT_STEP_TIMEOUT_MS } from './run-workflow.js';
+export type { RunWorkflowInput, WorkflowResult, WorkflowStepSpec, WorkflowFailure, WorkflowStatus, WorkflowKind } from './run-workflow.js';
+export { redact, secretVariants, REDACTED } from './redact.js';
+export { buildStepEnv, isSecretEnvName } from './build-step-env.js';
+export type { StepEnv, StepEnvInput } from './build-step-env.js';

@@ -1,0 +1,107 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveIacBinary } from '../../src/runner/resolve-iac-binary.js';
+import { runWorkflow } from '../../src/runner/run-workflow.js';
+import type { RunWorkflowInput } from '../../src/runner/run-workflow.js';
+import { createStandinProject, readStandinLog, STANDIN_BIN, STANDIN_TOFU, useTempDirs } from './runner-test-kit.js';
+import type { StandinProject } from './runner-test-kit.js';
+
+const SIMPLE = `resource "null_instance" "a" {\n  size = 1\n}\n`;
+
+function input(project: StandinProject, extra: Partial<RunWorkflowInput> = {}, env: Record<string, string> = {}): RunWorkflowInput {
+  return {
+    kind: 'plan',
+    binary: STANDIN_TOFU,
+    workingDir: project.dir,
+    artifactsDir: project.artifactsDir,
+    pluginCacheDir: project.pluginCacheDir,
+    env: { IAC_STANDIN_LOG: project.log, ...env },
+    baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
+    killGraceMs: 500,
+    ...extra,
+  };
+}
+
+describe('runWorkflow failures', () => {
+  const tempDir = useTempDirs();
+
+  it.each(['init', 'plan', 'show'])('stops at a failing %s and reports it with its stderr', async (step) => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const result = await runWorkflow(input(project, {}, { IAC_STANDIN_FAIL: step }));
+    expect(result.ok).toBe(false);
+    expect(result.status).toBe('failed');
+    expect(result.failure?.step).toBe(step);
+    expect(result.failure?.message).toMatch(new RegExp(`^${step} exited with code 1:\\n`));
+    expect(result.failure?.message).toContain('Error: Injected failure');
+    expect(result.steps.map((entry) => entry.step)).toEqual(['init', 'plan', 'show'].slice(0, ['init', 'plan', 'show'].indexOf(step) + 1));
+    expect(result.planJson).toBeUndefined();
+  });
+
+  it('reports an HCL syntax error with file and line', async () => {
+    const project = await createStandinProject(tempDir, `resource "null_instance" "a" {\n  size = 1\n  name =\n}\n`);
+    const result = await runWorkflow(input(project));
+    expect(result.ok).toBe(false);
+    expect(result.failure?.step).toBe('plan');
+    expect(result.failure?.message).toContain('Error: Invalid expression');
+    expect(result.failure?.message).toContain('on main.tf line 3');
+  });
+
+  it('times out a hanging plan and kills it', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const result = await runWorkflow(input(project, { stepTimeoutMs: 1_500 }, { IAC_STANDIN_HANG: 'plan' }));
+    expect(result.status).toBe('timed_out');
+    expect(result.failure?.step).toBe('plan');
+    expect(result.failure?.message).toMatch(/^plan timed out/);
+    expect(result.steps[1]).toMatchObject({ step: 'plan', timedOut: true, exitCode: null, signal: 'SIGTERM' });
+  });
+
+  it('cancels a hanging apply through the abort signal', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const plan = await runWorkflow(input(project));
+    expect(plan.ok).toBe(true);
+    const controller = new AbortController();
+    const running = runWorkflow(input(project, { kind: 'apply', planFile: plan.planFile, signal: controller.signal }, { IAC_STANDIN_HANG: 'apply' }));
+    // Abort once the stand-in has logged the apply invocation (it hangs right after).
+    for (let i = 0; i < 500 && !readStandinLog(project.log).some((entry) => entry.argv[0] === 'apply'); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    controller.abort();
+    const result = await running;
+    expect(result.status).toBe('cancelled');
+    expect(result.failure?.step).toBe('apply');
+    expect(result.steps.at(-1)).toMatchObject({ step: 'apply', cancelled: true });
+    expect(await readdir(project.dir)).not.toContain('terraform.tfstate');
+  });
+
+  it('masks secret env values in failure messages and step output', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const result = await runWorkflow(
+      input(project, {
+        steps: ['init', { run: 'echo "key is $AWS_SECRET_ACCESS_KEY"; echo "token $MY_TOKEN failed" >&2; exit 4' }, 'plan'],
+        secretEnv: { AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI-K7MDENG' },
+        secrets: ['ghs_installationTokenValue'],
+        env: { IAC_STANDIN_LOG: project.log, MY_TOKEN: 'workflow-token-123' },
+      }),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.failure?.message).toBe('run: echo "key is $AWS_SECRET_ACCESS_KEY"; echo "token $MY_TOKEN failed" >&2; exit 4 exited with code 4:\ntoken *** failed');
+    expect(result.steps[1]?.stdoutTail).toBe('key is ***\n');
+  });
+
+  it('fails the plan workflow when show needs a plan that no step made', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const result = await runWorkflow(input(project, { steps: ['init', 'show'] }));
+    expect(result).toMatchObject({ ok: false, failure: { step: 'show', message: 'show needs a plan: add a plan step before it' } });
+    expect(result.steps.map((step) => step.step)).toEqual(['init']);
+  });
+
+  it('runs the binary IAC_BINARY names and creates the shared plugin cache', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const binary = resolveIacBinary({ env: { PATH: '/nonexistent', IAC_BINARY: path.join(STANDIN_BIN, 'terraform') } });
+    const result = await runWorkflow(input(project, { binary: binary.path }));
+    expect(result.ok).toBe(true);
+    expect(readStandinLog(project.log)[0]).toMatchObject({ argv: ['init', '-input=false', '-no-color'], cwd: project.dir, tfInAutomation: true });
+    expect(await readdir(path.join(project.pluginCacheDir, 'registry.terraform.io', 'hashicorp'))).toEqual(['null']);
+  });
+});
