@@ -299,6 +299,33 @@ describe('GitHub double', () => {
       const listed = await octokit.rest.repos.listDeployments({ owner: OWNER, repo: REPO, environment: 'prod' });
       expect(listed.data.map((d) => d.id)).toEqual([second.data.id, first.data.id]);
     });
+
+    it('refuses a deployment while checks on the commit are not green, unless required_contexts is empty', async () => {
+      const sha = await double.pushCommit(OWNER, REPO, 'deploy-gate', { 'gate.tf': '' }, 'Gate');
+      await octokit.rest.checks.create({ owner: OWNER, repo: REPO, name: 'infra-review/apply', head_sha: sha, status: 'in_progress' });
+      const create = (extra: object) => octokit.rest.repos.createDeployment({ owner: OWNER, repo: REPO, ref: sha, environment: 'prod', auto_merge: false, ...extra });
+      expect(await statusOf(create({}))).toBe(409);
+      expect(await statusOf(create({ required_contexts: ['infra-review/apply'] }))).toBe(409);
+      expect((await create({ required_contexts: [] })).status).toBe(201);
+    });
+
+    it('auto-merges the default branch into a branch behind it (202, no deployment) unless auto_merge is false', async () => {
+      await double.pushCommit(OWNER, REPO, 'behind', { 'behind.tf': '' }, 'Behind');
+      await double.pushCommit(OWNER, REPO, 'main', { 'ahead-on-main.md': 'x\n' }, 'Main moves on');
+      const before = await double.resolveRef(OWNER, REPO, 'refs/heads/behind');
+      const response = await octokit.rest.repos.createDeployment({ owner: OWNER, repo: REPO, ref: 'behind', required_contexts: [] });
+      expect(response.status).toBe(202);
+      const after = await double.resolveRef(OWNER, REPO, 'refs/heads/behind');
+      expect(after).not.toBe(before);
+      expect((await double.git.commitInfo(OWNER, REPO, after ?? '')).parents).toEqual([before, await double.resolveRef(OWNER, REPO, 'refs/heads/main')]);
+    });
+
+    it('refuses a deployment status description over 140 characters', async () => {
+      const { data } = await octokit.rest.repos.createDeployment({ owner: OWNER, repo: REPO, ref: 'main', auto_merge: false, required_contexts: [] });
+      if (!('id' in data)) throw new Error('expected a deployment');
+      expect(await statusOf(octokit.rest.repos.createDeploymentStatus({ owner: OWNER, repo: REPO, deployment_id: data.id, state: 'failure', description: 'd'.repeat(141) }))).toBe(422);
+      expect((await octokit.rest.repos.createDeploymentStatus({ owner: OWNER, repo: REPO, deployment_id: data.id, state: 'failure', description: 'd'.repeat(140) })).status).toBe(201);
+    });
   });
 
   describe('failure injection', () => {

@@ -93,4 +93,21 @@ describe.skipIf(!isAppBuilt())('e2e harness: the built app against the GitHub do
     expect(((await ok.json()) as { number: number }).number).toBe(1);
     expect(double.unknownRequests()).toEqual([]);
   });
+
+  it('restarts on the same port and DATA_DIR after SIGKILL, and stops on SIGTERM', async () => {
+    const { port, dataDir, pid } = app;
+    const killed = await app.stop('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    expect(app.running).toBe(false);
+
+    await app.restart();
+    expect(app.pid).not.toBe(pid);
+    expect([app.port, app.dataDir]).toEqual([port, dataDir]);
+    const payload = await double.openPullRequest({ owner: 'acme', repo: 'infra', head: 'feature', author: 'alice', title: 'After restart' });
+    expect((await deliver(app.url, { name: 'pull_request', payload, secret: SECRET })).status).toBe(200);
+
+    const stopped = await app.stop('SIGTERM');
+    // Whether the app exits by itself (code 0) or by the signal's default action, it must exit.
+    expect(stopped.code === 0 || stopped.signal === 'SIGTERM').toBe(true);
+  });
 });

@@ -1157,9 +1157,36 @@ export class GitHubDouble {
 
   private async createDeployment(ctx: RouteContext): Promise<Reply> {
     const body = objectBody(ctx);
+    const owner = ctx.params.owner ?? '';
+    const name = ctx.params.repo ?? '';
     if (typeof body.ref !== 'string' || body.ref === '') throw validationFailed('Deployment', 'ref', 'ref is missing');
-    const sha = await this.git.resolve(ctx.params.owner ?? '', ctx.params.repo ?? '', body.ref);
+    const sha = await this.git.resolve(owner, name, body.ref);
     if (!sha) throw new HttpError(422, `No ref found for: ${body.ref}`);
+    // auto_merge (default true): a branch behind the default branch first gets it merged in,
+    // and GitHub answers 202 without creating the deployment.
+    const repoModel = this.repo(owner, name);
+    const branchSha = await this.git.resolve(owner, name, `refs/heads/${body.ref}`);
+    if (body.auto_merge !== false && branchSha === sha && body.ref !== repoModel.defaultBranch) {
+      const defaultSha = await this.git.resolve(owner, name, `refs/heads/${repoModel.defaultBranch}`);
+      if (defaultSha && (await this.git.mergeBase(owner, name, defaultSha, sha)) !== defaultSha) {
+        const merged = await this.git.merge(owner, name, body.ref, defaultSha, `Merge ${repoModel.defaultBranch} into ${body.ref}`, 'merge');
+        if (!merged) throw new HttpError(409, `Conflict merging ${repoModel.defaultBranch} into ${body.ref}.`);
+        return { status: 202, body: { message: `Auto-merged ${repoModel.defaultBranch} into ${body.ref} on deployment.` } };
+      }
+    }
+    // required_contexts (default: every context): all checks on the commit must have passed.
+    const required = Array.isArray(body.required_contexts) ? body.required_contexts.filter((c): c is string => typeof c === 'string') : null;
+    const onCommit = this.checkRuns.filter((c) => c.owner === owner && c.repo === name && c.headSha === sha);
+    const latest = onCommit.filter((c) => !onCommit.some((o) => o.name === c.name && o.id > c.id));
+    const failing = latest
+      .filter((c) => required === null || required.includes(c.name))
+      .filter((c) => !(c.status === 'completed' && (c.conclusion === 'success' || c.conclusion === 'neutral' || c.conclusion === 'skipped')));
+    const missing = (required ?? []).filter((context) => !latest.some((c) => c.name === context));
+    if (failing.length > 0 || missing.length > 0) {
+      throw new HttpError(409, 'Conflict: Commit status checks failed for ' + body.ref + '.', {
+        errors: [...failing.map((c) => ({ contexts: [{ context: c.name, state: c.conclusion ?? 'pending' }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' })), ...missing.map((m) => ({ contexts: [{ context: m, state: 'missing' }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' }))],
+      });
+    }
     const environment = typeof body.environment === 'string' ? body.environment : 'production';
     const now = isoNow();
     const payload = body.payload;
@@ -1190,6 +1217,7 @@ export class GitHubDouble {
     if (typeof body.state !== 'string' || !(states as string[]).includes(body.state)) throw validationFailed('DeploymentStatus', 'state', 'state is not included in the list');
     const state = body.state as DeploymentState;
     const str = (v: unknown) => (typeof v === 'string' ? v : '');
+    if ([...str(body.description)].length > 140) throw validationFailed('DeploymentStatus', 'description', 'description is too long (maximum is 140 characters)');
     const status: DeploymentStatusModel = {
       id: this.newId(),
       deploymentId: deployment.id,
