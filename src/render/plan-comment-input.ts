@@ -50,4 +50,10 @@ export interface RenderLimits {
   maxLength?: number;
   /** Most comment bodies for one plan; the rest of the details is dropped with a pointer to the check run. */
   maxBodies?: number;
+  /**
+   * `false` leaves the hidden marker lines out of the bodies, for a publisher that adds them itself
+   * (`ensurePlanComment` in src/github prefixes `<!-- infra-review:plan[:part-N] -->` and a newline);
+   * the room they take is still reserved, so marker + body stays within `maxLength`. Default `true`.
+   */
+  withMarkers?: boolean;
 }

@@ -75,16 +75,20 @@ function omittedText(view: PlanView, kinds: ('resource' | 'other')[], progress: 
  */
 export function renderPlanComment(input: PlanCommentInput, limits: RenderLimits = {}): string[] {
   const view = buildPlanView(input);
-  const head = renderTemplate('plan-summary', { ...view, marker: PLAN_COMMENT_MARKER });
+  const withMarkers = limits.withMarkers ?? true;
+  const maxBodies = limits.maxBodies ?? DEFAULT_MAX_BODIES;
+  // Without markers, keep room for the longest one a publisher will put back (and its newline).
+  const markerRoom = withMarkers ? 0 : planCommentPartMarker(Number.isFinite(maxBodies) ? maxBodies : 99_999).length + 1;
+  const head = renderTemplate('plan-summary', { ...view, marker: withMarkers ? PLAN_COMMENT_MARKER : null });
   const tail = renderTemplate('plan-next-steps', view);
   const kinds: ('resource' | 'other')[] = [];
   return splitBodies(detailBlocks(view, kinds), {
-    limit: limits.maxLength ?? COMMENT_MAX_LENGTH,
-    maxBodies: limits.maxBodies ?? DEFAULT_MAX_BODIES,
+    limit: (limits.maxLength ?? COMMENT_MAX_LENGTH) - markerRoom,
+    maxBodies,
     head,
     tail: `\n${tail}`,
     continuationHeader: (part, total) =>
-      `${planCommentPartMarker(part)}\n_infra-review plan, continued from the previous comment (part ${part} of ${total})._\n`,
+      `${withMarkers ? `${planCommentPartMarker(part)}\n` : ''}_infra-review plan, continued from the previous comment (part ${part} of ${total})._\n`,
     continuedNote: (nextPart, total) => `\n_Continued in the next comment (part ${nextPart} of ${total})._`,
     truncationNote: (progress) =>
       `\n> [!WARNING]\n> ${omittedText(view, kinds, progress)} in comments. The full details are in ${whereToLook(input)}.`,

@@ -6,6 +6,7 @@ import {
   renderPlanCheckSummary,
   renderPlanComment,
 } from '../../src/render/render-plan-comment.js';
+import { DEFAULT_PLAN_MARKER, planCommentMarker } from '../../src/github/ensure-plan-comment.js';
 import type { PlanCommentInput } from '../../src/render/plan-comment-input.js';
 import { analysis, change, fenceBalance, outsideFences, planned } from './analysis-builder.js';
 
@@ -187,6 +188,29 @@ describe('renderPlanComment', () => {
     });
     expect(bodies).toHaveLength(3);
     expect(bodies[2]).toMatch(/The details of \d+ more resource changes do not fit in comments\. The full details are in the \[infra-review\/plan check run\]\(https:\/\/github\.com\/a\/b\/runs\/1\)/);
+  });
+});
+
+describe('renderPlanComment for a publisher that adds the markers', () => {
+  it('leaves the markers out and keeps marker + body within the limit', () => {
+    const changes = Array.from({ length: 400 }, (_, i) => change(`aws_instance.n${i}`));
+    const bodies = renderPlanComment(input({ projects: [planned('prod', analysis(changes))] }), { maxLength: 6000, maxBodies: 12, withMarkers: false });
+    expect(bodies.length).toBeGreaterThan(10);
+    bodies.forEach((body, i) => {
+      expect(body).not.toContain('<!-- infra-review:plan');
+      // exactly what src/github/ensure-plan-comment.ts posts
+      expect(`${planCommentMarker(DEFAULT_PLAN_MARKER, i + 1)}\n${body}`.length).toBeLessThanOrEqual(6000);
+    });
+    expect(bodies[1]).toMatch(/^_infra-review plan, continued from the previous comment \(part 2 of \d+\)\._/);
+  });
+});
+
+describe('the applied state', () => {
+  it('shows who applied a project, and from which commit, in its status cell', () => {
+    const [body] = renderPlanComment(
+      input({ applied: [{ project: 'prod', status: 'applied', by: 'alice', sha: 'abcdef0123456789' }] }),
+    );
+    expect(tableRows(body as string)[1]?.[6]).toBe('✅ applied: by alice at abcdef0');
   });
 });
 
