@@ -69,18 +69,11 @@ export function truncateText(text: string, max: number): string {
  * table cell, no `<` or `&` to open a tag or entity, no backtick, emphasis, link, math (`$`) or emoji
  * (`:`) syntax. Browsers show the original character.
  */
-const ESCAPED = new Set('!#$&():<>@[\\]^_`|~*');
+const ESCAPED = /[!#$&():<>@[\\\]^_`|~*]/g;
+const ENTITIES = new Map([...'!#$&():<>@[\\]^_`|~*'].map((c) => [c, `&#${c.charCodeAt(0)};`]));
 
 function entityEscape(text: string): string {
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (!ESCAPED.has(c)) continue;
-    out += `${text.slice(from, i)}&#${c.charCodeAt(0)};`;
-    from = i + 1;
-  }
-  return from === 0 ? text : out + text.slice(from);
+  return text.replace(ESCAPED, (c) => ENTITIES.get(c) as string);
 }
 
 /** Longest untrusted string shown inline; longer ones are cut (the full text lives in fenced diffs). */

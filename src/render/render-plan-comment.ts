@@ -1,3 +1,4 @@
+import { inlineCode } from './markdown-text.js';
 import type { PlanCommentInput, RenderLimits } from './plan-comment-input.js';
 import { buildPlanView, planTitle, projectEndView, resourceView } from './plan-view.js';
 import type { PlanView } from './plan-view.js';
@@ -17,6 +18,15 @@ export const DEFAULT_MAX_BODIES = 10;
 /** Marker of continuation comment `part` (2..N), so the app can find, update and delete them. */
 export function planCommentPartMarker(part: number): string {
   return `<!-- infra-review:plan:part-${part} -->`;
+}
+
+/**
+ * The notice for a PR that changes the approval policy itself (`.github/INFRAOWNERS`, config): the
+ * policy is always read from the base branch, so the change governs only later pull requests.
+ */
+export function policyChangedNotice(files: string[]): string {
+  const names = files.map((file) => inlineCode(file)).join(', ');
+  return `This pull request changes ${names}: the change takes effect after merge. Approvals for this pull request follow the version on the base branch.`;
 }
 
 function whereToLook(input: PlanCommentInput): string {

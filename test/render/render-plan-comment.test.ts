@@ -3,6 +3,7 @@ import {
   CHECK_OUTPUT_MAX_LENGTH,
   PLAN_COMMENT_MARKER,
   planCommentPartMarker,
+  policyChangedNotice,
   renderPlanCheckSummary,
   renderPlanComment,
 } from '../../src/render/render-plan-comment.js';
@@ -202,6 +203,17 @@ describe('renderPlanComment for a publisher that adds the markers', () => {
       expect(`${planCommentMarker(DEFAULT_PLAN_MARKER, i + 1)}\n${body}`.length).toBeLessThanOrEqual(6000);
     });
     expect(bodies[1]).toMatch(/^_infra-review plan, continued from the previous comment \(part 2 of \d+\)\._/);
+  });
+});
+
+describe('policyChangedNotice', () => {
+  it('names the changed policy files in code spans and says when the change applies', () => {
+    const notice = policyChangedNotice(['.github/INFRAOWNERS', 'a`b']);
+    expect(notice).toBe(
+      'This pull request changes `.github/INFRAOWNERS`, ``a`b``: the change takes effect after merge. Approvals for this pull request follow the version on the base branch.',
+    );
+    const [body] = renderPlanComment(input({ notices: [notice] }));
+    expect(body).toContain(`ℹ️ ${notice}`);
   });
 });
 
