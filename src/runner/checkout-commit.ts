@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildStepEnv } from './build-step-env.js';
+import { withWorkspace } from './with-workspace.js';
+import type { Workspace, WithWorkspaceOptions } from './with-workspace.js';
 import { redact } from './redact.js';
 import { describeOutcome, lastLines, runStep } from './run-step.js';
 import type { StepResult } from './run-step.js';
@@ -68,6 +70,23 @@ export async function checkoutCommit(input: CheckoutCommitInput): Promise<void> 
   await git('git checkout', ['checkout', '--quiet', '--detach', 'FETCH_HEAD']);
   const head = (await git('git rev-parse', ['rev-parse', 'HEAD'])).stdoutTail.trim();
   if (head !== sha) throw new CheckoutError(`checked out ${head} but ${sha} was asked for`);
+}
+
+/**
+ * A fresh workspace with `sha` checked out in `workspace.repoDir`; removed after `fn`, whatever happens.
+ */
+export async function withCheckout<T>(
+  input: Omit<CheckoutCommitInput, 'dir'> & WithWorkspaceOptions,
+  fn: (workspace: Workspace) => Promise<T>,
+): Promise<T> {
+  const { parentDir, ...checkout } = input;
+  return withWorkspace(
+    async (workspace) => {
+      await checkoutCommit({ ...checkout, dir: workspace.repoDir });
+      return fn(workspace);
+    },
+    parentDir !== undefined ? { parentDir } : {},
+  );
 }
 
 /** Accepts http(s):// and file:// URLs and filesystem paths (turned into file:// so --depth applies). */

@@ -1,5 +1,5 @@
 /** Workspace checkout and IaC process execution. */
-export { checkoutCommit, CheckoutError, buildGitEnv, normaliseCloneUrl } from './checkout-commit.js';
+export { checkoutCommit, withCheckout, CheckoutError, buildGitEnv, normaliseCloneUrl } from './checkout-commit.js';
 export type { CheckoutCommitInput } from './checkout-commit.js';
 export { withWorkspace } from './with-workspace.js';
 export type { Workspace, WithWorkspaceOptions } from './with-workspace.js';
@@ -7,8 +7,10 @@ export { resolveIacBinary, findExecutable, IacBinaryNotFoundError, IAC_TOOLS } f
 export type { IacBinary, IacTool, ResolveIacBinaryInput } from './resolve-iac-binary.js';
 export { runStep, describeOutcome, lastLines, DEFAULT_TAIL_BYTES, DEFAULT_KILL_GRACE_MS } from './run-step.js';
 export type { RunStepOptions, StepCommand, StepResult } from './run-step.js';
-export { runWorkflow, DEFAULT_PLAN_STEPS, DEFAULT_APPLY_STEPS, DEFAULT_STEP_TIMEOUT_MS } from './run-workflow.js';
-export type { RunWorkflowInput, WorkflowResult, WorkflowStepSpec, WorkflowFailure, WorkflowStatus, WorkflowKind } from './run-workflow.js';
+export { runWorkflow, DEFAULT_PLAN_STEPS, DEFAULT_APPLY_STEPS, DEFAULT_STEP_TIMEOUTS_MS } from './run-workflow.js';
+export type { RunWorkflowInput, WorkflowResult, WorkflowStepSpec, WorkflowFailure, WorkflowStatus, WorkflowKind, StepKind } from './run-workflow.js';
+export { resolveWorkflowEnv } from './resolve-workflow-env.js';
+export type { WorkflowEnvEntry, ResolvedWorkflowEnv } from './resolve-workflow-env.js';
 export { redact, secretVariants, REDACTED } from './redact.js';
 export { buildStepEnv, isSecretEnvName } from './build-step-env.js';
 export type { StepEnv, StepEnvInput } from './build-step-env.js';

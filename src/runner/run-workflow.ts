@@ -7,20 +7,35 @@ import type { StepCommand, StepResult } from './run-step.js';
 
 export type IacStepName = 'init' | 'plan' | 'show' | 'apply';
 
-/** A workflow step as written in `.github/infra-review.yml`: `init`, `{plan: {extra_args: [...]}}`, `{run: 'cmd'}`. */
+/**
+ * A workflow step: as written in `.github/infra-review.yml` (`init`, `{plan: {extra_args: [...]}}`,
+ * `{run: 'cmd'}`) or in the normalised form the config loader produces (`{step: 'plan', extra_args: []}`,
+ * `{step: 'run', run: 'cmd'}`).
+ */
 export type WorkflowStepSpec =
   | IacStepName
   | { run: string }
   | { init: { extra_args?: readonly string[] } | null }
   | { plan: { extra_args?: readonly string[] } | null }
   | { show: { extra_args?: readonly string[] } | null }
-  | { apply: { extra_args?: readonly string[] } | null };
+  | { apply: { extra_args?: readonly string[] } | null }
+  | { step: IacStepName; extra_args?: readonly string[] }
+  | { step: 'run'; run: string };
+
+export type StepKind = IacStepName | 'run';
 
 export type WorkflowKind = 'plan' | 'apply';
 
 export const DEFAULT_PLAN_STEPS: readonly WorkflowStepSpec[] = ['init', 'plan', 'show'];
 export const DEFAULT_APPLY_STEPS: readonly WorkflowStepSpec[] = ['init', 'apply'];
-export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60 * 1000;
+/** Per kind of step; the same defaults as the `timeouts` config key. */
+export const DEFAULT_STEP_TIMEOUTS_MS: Readonly<Record<StepKind, number>> = {
+  init: 10 * 60_000,
+  plan: 30 * 60_000,
+  show: 10 * 60_000,
+  apply: 60 * 60_000,
+  run: 10 * 60_000,
+};
 export const PLAN_FILE_NAME = 'tfplan';
 export const PLAN_JSON_FILE_NAME = 'plan.json';
 
@@ -49,7 +64,13 @@ export interface RunWorkflowInput {
   pluginCacheDir?: string;
   /** Default: baseEnv.DATA_DIR, else ./data. */
   dataDir?: string;
+  /** Limits per kind of step (ms); missing kinds use stepTimeoutMs, then DEFAULT_STEP_TIMEOUTS_MS. */
+  timeouts?: Partial<Record<StepKind, number>>;
   stepTimeoutMs?: number;
+  /** `-var-file` arguments for plan (relative to workingDir or absolute). */
+  varFiles?: readonly string[];
+  /** The Terraform workspace; anything but `default` is passed as TF_WORKSPACE. */
+  workspace?: string;
   killGraceMs?: number;
   tailBytes?: number;
   signal?: AbortSignal;
@@ -77,19 +98,24 @@ export interface WorkflowResult {
 }
 
 interface ResolvedStep {
-  name: IacStepName | 'run';
+  name: StepKind;
   extraArgs: readonly string[];
   run?: string;
 }
 
 /**
  * Runs a project's workflow step by step. The first failing step stops it; the result names the step
- * and carries the end of its stderr, redacted. A plan workflow that never shows the plan it made gets
- * a `show` appended, because the plan JSON is what the rest of the app works on.
+ * and carries the end of its stderr, redacted. Every job starts from a fresh checkout, so `init` is
+ * put first when the steps would run plan, show or apply before any init. A plan workflow that never
+ * shows the plan it made gets a `show` appended, because the plan JSON is what the rest of the app
+ * works on.
  */
 export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResult> {
   const specs = input.steps ?? (input.kind === 'plan' ? DEFAULT_PLAN_STEPS : DEFAULT_APPLY_STEPS);
   const steps = specs.map(resolveStep);
+  const firstInit = steps.findIndex((step) => step.name === 'init');
+  const firstIac = steps.findIndex((step) => step.name === 'plan' || step.name === 'show' || step.name === 'apply');
+  if (firstIac !== -1 && (firstInit === -1 || firstInit > firstIac)) steps.unshift({ name: 'init', extraArgs: [] });
   const planFile = path.resolve(input.planFile ?? path.join(input.artifactsDir, PLAN_FILE_NAME));
   const planJsonFile = path.resolve(input.artifactsDir, PLAN_JSON_FILE_NAME);
   if (input.kind === 'plan') {
@@ -112,6 +138,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
       TF_INPUT: '0',
       TF_PLUGIN_CACHE_DIR: pluginCacheDir,
       CHECKPOINT_DISABLE: '1',
+      ...(input.workspace !== undefined && input.workspace !== 'default' ? { TF_WORKSPACE: input.workspace } : {}),
     },
   });
   const secrets = [...built.secrets, ...Object.values(input.secretEnv ?? {}), ...(input.secrets ?? [])];
@@ -125,13 +152,13 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
     if ((step.name === 'show' || step.name === 'apply') && !planned) {
       return fail(result, step.name, `${step.name} needs a plan: add a plan step before it`);
     }
-    const command = buildCommand(step, input.binary, planFile);
+    const command = buildCommand(step, input.binary, planFile, input.varFiles ?? []);
     const isPlan = step.name === 'plan';
     const env = step.name === 'run' ? { ...built.env, PLANFILE: planFile, SHOWFILE: planJsonFile } : built.env;
     const stepResult = await runStep(command, {
       cwd: input.workingDir,
       env,
-      timeoutMs: input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+      timeoutMs: input.timeouts?.[step.name] ?? input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUTS_MS[step.name],
       secrets,
       tailBytes: input.tailBytes ?? DEFAULT_TAIL_BYTES,
       killGraceMs: input.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
@@ -169,6 +196,10 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
 
 function resolveStep(spec: WorkflowStepSpec): ResolvedStep {
   if (typeof spec === 'string') return { name: spec, extraArgs: [] };
+  if ('step' in spec) {
+    if (spec.step === 'run') return { name: 'run', extraArgs: [], run: (spec as { run: string }).run };
+    return { name: spec.step, extraArgs: (spec as { extra_args?: readonly string[] }).extra_args ?? [] };
+  }
   if ('run' in spec) return { name: 'run', extraArgs: [], run: spec.run };
   const name = (['init', 'plan', 'show', 'apply'] as const).find((candidate) => candidate in spec);
   if (name === undefined) throw new TypeError(`unknown workflow step: ${JSON.stringify(spec)}`);
@@ -177,7 +208,7 @@ function resolveStep(spec: WorkflowStepSpec): ResolvedStep {
 }
 
 /** The argv of each step. Flags come before the plan file, as the CLI requires. */
-export function buildCommand(step: ResolvedStep, binary: string, planFile: string): StepCommand {
+export function buildCommand(step: ResolvedStep, binary: string, planFile: string, varFiles: readonly string[] = []): StepCommand {
   switch (step.name) {
     case 'run':
       return { step: `run: ${step.run ?? ''}`, command: 'sh', args: ['-c', step.run ?? ''] };
@@ -187,7 +218,15 @@ export function buildCommand(step: ResolvedStep, binary: string, planFile: strin
       return {
         step: 'plan',
         command: binary,
-        args: ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`, ...step.extraArgs],
+        args: [
+          'plan',
+          '-input=false',
+          '-no-color',
+          '-detailed-exitcode',
+          `-out=${planFile}`,
+          ...varFiles.map((file) => `-var-file=${file}`),
+          ...step.extraArgs,
+        ],
       };
     case 'show':
       return { step: 'show', command: binary, args: ['show', '-json', '-no-color', ...step.extraArgs, planFile] };

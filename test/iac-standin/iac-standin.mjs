@@ -237,6 +237,7 @@ async function plan(ctx, args) {
     out: 'string',
     'detailed-exitcode': 'bool',
     var: 'multi',
+    'var-file': 'multi',
     destroy: 'bool',
     refresh: 'bool',
     parallelism: 'string',
@@ -249,7 +250,8 @@ async function plan(ctx, args) {
   requireInit(ctx);
   const config = await loadConfig(ctx);
   const state = readState(ctx);
-  const result = computePlan(ctx, config, state, { vars: flags.var ?? [], destroy: flags.destroy === true });
+  const fileVars = await readVarFiles(ctx, flags['var-file'] ?? []);
+  const result = computePlan(ctx, config, state, { vars: flags.var ?? [], fileVars, destroy: flags.destroy === true });
   printPlan(ctx, result.document);
   if (flags.out) {
     const planFile = {
@@ -295,6 +297,7 @@ async function apply(ctx, args) {
     parallelism: 'string',
     'compact-warnings': 'bool',
     var: 'multi',
+    'var-file': 'multi',
   });
   let saved;
   const state = readState(ctx);
@@ -313,7 +316,8 @@ async function apply(ctx, args) {
   } else if (positional.length === 0 && flags['auto-approve']) {
     requireInit(ctx);
     const config = await loadConfig(ctx);
-    const result = computePlan(ctx, config, state, { vars: flags.var ?? [], destroy: false });
+    const fileVars = await readVarFiles(ctx, flags['var-file'] ?? []);
+    const result = computePlan(ctx, config, state, { vars: flags.var ?? [], fileVars, destroy: false });
     saved = { document: result.document, config: result.snapshot };
   } else {
     diagnostic(ctx, 'No saved plan', 'The stand-in applies a saved plan file (or -auto-approve without one).');
@@ -484,7 +488,39 @@ function forcesReplacement(ctx, type, attribute) {
 // ---------------------------------------------------------------------------------------------------
 // Evaluation: literals, var.x, local.x and TYPE.NAME.ATTR references
 
-function variableValues(ctx, config, cliVars) {
+/** `-var-file` files: `.tfvars` (HCL attributes) or `.tfvars.json`; later files win, as in Terraform. */
+async function readVarFiles(ctx, files) {
+  const values = {};
+  for (const file of files) {
+    let source;
+    try {
+      source = fs.readFileSync(path.resolve(ctx.cwd, file), 'utf8');
+    } catch {
+      diagnostic(ctx, 'Failed to read variables file', `Given variables file ${file} does not exist.`);
+      throw new CliExit(1);
+    }
+    if (file.endsWith('.json')) {
+      try {
+        Object.assign(values, JSON.parse(source));
+      } catch (error) {
+        diagnostic(ctx, 'Invalid variables file', `${file}: ${error.message}`);
+        throw new CliExit(1);
+      }
+      continue;
+    }
+    let body = readParseCache(file, source);
+    try {
+      body ??= writeParseCache(file, source, await require('@cdktf/hcl2json').parse(file, source));
+    } catch (error) {
+      reportHclError(ctx, file, source, String(error?.message ?? error));
+      throw new CliExit(1);
+    }
+    Object.assign(values, body);
+  }
+  return values;
+}
+
+function variableValues(ctx, config, cliVars, fileVars = {}) {
   const values = {};
   const sensitive = new Set();
   const fromCli = {};
@@ -499,6 +535,7 @@ function variableValues(ctx, config, cliVars) {
   for (const [name, declaration] of Object.entries(config.variables)) {
     if (declaration.sensitive === true) sensitive.add(name);
     if (name in fromCli) values[name] = fromCli[name];
+    else if (name in fileVars) values[name] = fileVars[name];
     else if (ctx.env[`TF_VAR_${name}`] !== undefined) values[name] = ctx.env[`TF_VAR_${name}`];
     else if ('default' in declaration) values[name] = declaration.default;
     else {
@@ -691,7 +728,10 @@ function evaluateOutputs(ctx, config, variables, resourceValue) {
 // ---------------------------------------------------------------------------------------------------
 // State
 
+/** `terraform.tfstate` for the default workspace, `terraform.tfstate.d/NAME/terraform.tfstate` otherwise (TF_WORKSPACE). */
 function statePath(ctx) {
+  const workspace = ctx.env.TF_WORKSPACE;
+  if (workspace && workspace !== 'default') return path.join(ctx.cwd, 'terraform.tfstate.d', workspace, STATE_FILE);
   return path.join(ctx.cwd, STATE_FILE);
 }
 
@@ -714,6 +754,7 @@ function readState(ctx) {
 
 function writeState(ctx, state) {
   const file = statePath(ctx);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
   fs.renameSync(temporary, file);
@@ -778,7 +819,7 @@ function isNoop(actions) {
 }
 
 function computePlan(ctx, config, state, options) {
-  const variables = variableValues(ctx, config, options.vars);
+  const variables = variableValues(ctx, config, options.vars, options.fileVars);
   const prior = stateInstances(state);
   const changes = [];
   const planned = [];

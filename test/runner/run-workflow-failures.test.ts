@@ -1,10 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveIacBinary } from '../../src/runner/resolve-iac-binary.js';
 import { runWorkflow } from '../../src/runner/run-workflow.js';
 import type { RunWorkflowInput } from '../../src/runner/run-workflow.js';
-import { createStandinProject, readStandinLog, STANDIN_BIN, STANDIN_TOFU, useTempDirs } from './runner-test-kit.js';
+import { createStandinProject, readStandinLog, STANDIN_BIN, STANDIN_TERRAFORM, STANDIN_TOFU, useTempDirs } from './runner-test-kit.js';
 import type { StandinProject } from './runner-test-kit.js';
 
 const SIMPLE = `resource "null_instance" "a" {\n  size = 1\n}\n`;
@@ -103,5 +103,44 @@ describe('runWorkflow failures', () => {
     expect(result.ok).toBe(true);
     expect(readStandinLog(project.log)[0]).toMatchObject({ argv: ['init', '-input=false', '-no-color'], cwd: project.dir, tfInAutomation: true });
     expect(await readdir(path.join(project.pluginCacheDir, 'registry.terraform.io', 'hashicorp'))).toEqual(['null']);
+  });
+});
+
+describe('runWorkflow step handling', () => {
+  const tempDir = useTempDirs();
+
+  it('accepts the normalised steps of the config loader, runs init first in a fresh checkout, and passes var files', async () => {
+    const project = await createStandinProject(tempDir, `variable "size" {\n  default = 1\n}\nresource "null_instance" "a" {\n  size = var.size\n}\n`);
+    await writeFile(path.join(project.dir, 'ci.tfvars'), 'size = 3\n');
+    const plan = await runWorkflow(
+      input(project, { binary: STANDIN_TERRAFORM, steps: [{ step: 'plan', extra_args: ['-var', 'size=4'] }, { step: 'run', run: 'true' }], varFiles: ['ci.tfvars'] }),
+    );
+    expect(plan.ok).toBe(true);
+    expect(plan.steps.map((step) => step.step)).toEqual(['init', 'plan', 'run: true', 'show']);
+    const log = readStandinLog(project.log);
+    expect(log[1]?.argv.slice(-3)).toEqual(['-var-file=ci.tfvars', '-var', 'size=4']);
+    const json = JSON.parse(plan.planJson?.toString('utf8') ?? '') as { resource_changes: Array<{ change: { after: unknown } }> };
+    expect(json.resource_changes[0]?.change.after).toEqual({ size: '4' });
+
+    // The config's default apply workflow is just `apply`: it still needs init in a fresh workspace.
+    const apply = await runWorkflow(input(project, { binary: STANDIN_TERRAFORM, kind: 'apply', planFile: plan.planFile, steps: [{ step: 'apply' }] }));
+    expect(apply.ok).toBe(true);
+    expect(apply.steps.map((step) => step.step)).toEqual(['init', 'apply']);
+  });
+
+  it('applies the timeout of each kind of step', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const result = await runWorkflow(input(project, { timeouts: { init: 60_000, run: 300 }, steps: ['init', { run: 'sleep 30' }, 'plan'] }));
+    expect(result.status).toBe('timed_out');
+    expect(result.failure?.step).toBe('run: sleep 30');
+    expect(result.steps[0]?.exitCode).toBe(0);
+  });
+
+  it('passes TF_WORKSPACE for a non-default workspace', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const plan = await runWorkflow(input(project, { workspace: 'staging' }));
+    const apply = await runWorkflow(input(project, { kind: 'apply', planFile: plan.planFile, workspace: 'staging' }));
+    expect(apply.ok).toBe(true);
+    expect(await readdir(path.join(project.dir, 'terraform.tfstate.d'))).toEqual(['staging']);
   });
 });
