@@ -73,10 +73,7 @@ export class RiskEvaluator {
   }
 
   evaluateChange(resource: RawResourceChange, action: ChangeAction): RiskFinding {
-    const findings: { level: RiskLevel; reason: string }[] = [];
-    const add = (level: RiskLevel, reason: string): void => {
-      findings.push({ level, reason });
-    };
+    const acc: Accumulator = { level: 'none', reasons: [], noneReason: undefined };
     const type = resource.type ?? '';
     const address = resource.deposed ? `${resource.address} (deposed object ${resource.deposed})` : resource.address;
     const profile = this.profile(type);
@@ -84,7 +81,7 @@ export class RiskEvaluator {
 
     if (resource.mode === 'data') {
       // Reading a data source changes nothing.
-      if (action === 'read') add('none', `reads data source ${address}`);
+      if (action === 'read') add(acc, 'none', `reads data source ${address}`);
     } else {
       switch (action) {
         case 'delete':
@@ -93,71 +90,66 @@ export class RiskEvaluator {
           const verb = action === 'delete' ? 'deletes' : action === 'replace' ? 'replaces (destroys, then creates)' : 'replaces (creates, then destroys)';
           const forcedBy = action === 'delete' ? '' : replaceCause(change.replace_paths);
           if (resource.deposed) {
-            add(profile.stateful ? 'critical' : 'high', `deletes ${address}, left over from a failed replacement${profile.stateful ? `: ${profile.stateful.what}; ${profile.stateful.consequence}` : ''}`);
+            add(acc, profile.stateful ? 'critical' : 'high', `deletes ${address}, left over from a failed replacement${profile.stateful ? `: ${profile.stateful.what}; ${profile.stateful.consequence}` : ''}`);
           } else if (profile.stateful) {
-            add('critical', `${verb} ${address}${forcedBy}: ${profile.stateful.what}; ${profile.stateful.consequence}`);
+            add(acc, 'critical', `${verb} ${address}${forcedBy}: ${profile.stateful.what}; ${profile.stateful.consequence}`);
           } else if (profile.disposable) {
-            add('medium', `${verb} ${address}${forcedBy} (${type} holds no data)`);
+            add(acc, 'medium', `${verb} ${address}${forcedBy} (${type} holds no data)`);
           } else {
-            add('high', `${verb} ${address}${forcedBy}`);
+            add(acc, 'high', `${verb} ${address}${forcedBy}`);
           }
           break;
         }
         case 'create':
-          add('low', `creates ${address}`);
+          add(acc, 'low', `creates ${address}`);
           break;
         case 'create-forget':
-          add('low', `creates a new ${address}; the old object is left in place, no longer managed`);
+          add(acc, 'low', `creates a new ${address}; the old object is left in place, no longer managed`);
           break;
         case 'forget':
-          add('low', `stops managing ${address}; the object stays but Terraform no longer tracks it`);
+          add(acc, 'low', `stops managing ${address}; the object stays but Terraform no longer tracks it`);
           break;
         case 'update':
           if (isTagOnlyUpdate(change.before, change.after, change.after_unknown, change.before_sensitive, change.after_sensitive)) {
-            add('none', `updates only the tags or labels of ${address}`);
+            add(acc, 'none', `updates only the tags or labels of ${address}`);
           } else if (profile.stateful) {
-            add('medium', `updates ${address} in place: ${profile.stateful.what}; an in-place change can restart it or alter its data`);
+            add(acc, 'medium', `updates ${address} in place: ${profile.stateful.what}; an in-place change can restart it or alter its data`);
           } else {
-            add('low', `updates ${address} in place`);
+            add(acc, 'low', `updates ${address} in place`);
           }
           break;
         case 'no-op':
-          if (isMoved(resource)) add('low', `moves ${resource.previous_address} to ${address} in the state; no infrastructure change`);
-          if (isImporting(resource)) add('low', `imports an existing object into ${address}`);
+          if (isMoved(resource)) add(acc, 'low', `moves ${resource.previous_address} to ${address} in the state; no infrastructure change`);
+          if (isImporting(resource)) add(acc, 'low', `imports an existing object into ${address}`);
           break;
         case 'read':
-          add('none', `reads ${address}`);
+          add(acc, 'none', `reads ${address}`);
           break;
         case 'unknown':
-          add('medium', `${address} has actions infra-review does not know (${change.actions.join(', ')}): review it by hand`);
+          add(acc, 'medium', `${address} has actions infra-review does not know (${change.actions.join(', ')}): review it by hand`);
           break;
       }
       const mutates = action !== 'no-op' && action !== 'read';
       if (profile.accessControl && mutates) {
-        add('high', `${actionVerb(action)} ${address}: changes who may access what (IAM, role, policy or permission)`);
+        add(acc, 'high', `${actionVerb(action)} ${address}: changes who may access what (IAM, role, policy or permission)`);
       }
       if (profile.firewall && mutates) {
-        add('medium', `${actionVerb(action)} ${address}: changes firewall or security-group rules`);
+        add(acc, 'medium', `${actionVerb(action)} ${address}: changes firewall or security-group rules`);
         if (action !== 'delete' && action !== 'forget') {
           for (const opening of newInternetIngress(type, change.before, change.after)) {
-            add(opening.level, `${address} ${opening.description}`);
+            add(acc, opening.level, `${address} ${opening.description}`);
           }
         }
       }
       if (action === 'create' || action === 'update' || action === 'replace' || action === 'replace-create-first' || action === 'create-forget') {
-        for (const finding of dangerousAttributeChanges(change.before, change.after, change.after_unknown, change.before_sensitive, change.after_sensitive, action)) {
-          add(finding.level, `${actionVerb(action)} ${address}: ${finding.reason}`);
-        }
+        addDangerousAttributeChanges(acc, address, change.before, change.after, change.after_unknown, change.before_sensitive, change.after_sensitive, action);
       }
     }
 
-    let level: RiskLevel = 'none';
-    const reasons: string[] = [];
-    for (const finding of findings) {
-      if (compareRisk(finding.level, level) > 0) level = finding.level;
-      // "none" findings only speak when nothing else does
-      if (finding.level !== 'none' || findings.length === 1) reasons.push(finding.reason);
-    }
+    let level = acc.level;
+    const reasons = acc.reasons;
+    // A "none" finding only speaks when nothing else does.
+    if (reasons.length === 0 && acc.noneReason !== undefined) reasons.push(acc.noneReason);
 
     const userRule = this.lastMatchingUserRule(resource, action);
     if (userRule) {
@@ -180,6 +172,21 @@ export class RiskEvaluator {
     }
     return matched;
   }
+}
+
+interface Accumulator {
+  level: RiskLevel;
+  reasons: string[];
+  noneReason: string | undefined;
+}
+
+function add(acc: Accumulator, level: RiskLevel, reason: string): void {
+  if (level === 'none') {
+    acc.noneReason ??= reason;
+    return;
+  }
+  if (compareRisk(level, acc.level) > 0) acc.level = level;
+  acc.reasons.push(reason);
 }
 
 function actionVerb(action: ChangeAction): string {
@@ -296,47 +303,69 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isTagOnlyUpdate(before: unknown, after: unknown, afterUnknown: ValueMask, beforeSensitive: ValueMask, afterSensitive: ValueMask): boolean {
   if (!isRecord(before) || !isRecord(after)) return false;
   let tagChanged = false;
-  const check = (key: string): boolean => {
-    const changed =
-      hasAnyMask(childMask(afterUnknown, key)) ||
-      hasAnyMask(childMask(beforeSensitive, key)) !== hasAnyMask(childMask(afterSensitive, key)) ||
-      !deepEqual(before[key] ?? null, after[key] ?? null);
-    if (!changed) return true;
-    if (!TAG_SET.has(key)) return false;
-    tagChanged = true;
-    return true;
-  };
-  for (const key in after) if (!check(key)) return false;
-  for (const key in before) if (!(key in after) && !check(key)) return false;
-  if (isRecord(afterUnknown)) for (const key in afterUnknown) if (!(key in after) && !(key in before) && !check(key)) return false;
+  for (const key in after) {
+    const verdict = tagVerdict(key, before, after, afterUnknown, beforeSensitive, afterSensitive);
+    if (verdict === 'other') return false;
+    if (verdict === 'tag') tagChanged = true;
+  }
+  for (const key in before) {
+    if (key in after) continue;
+    const verdict = tagVerdict(key, before, after, afterUnknown, beforeSensitive, afterSensitive);
+    if (verdict === 'other') return false;
+    if (verdict === 'tag') tagChanged = true;
+  }
+  if (isRecord(afterUnknown)) {
+    for (const key in afterUnknown) {
+      if (key in after || key in before) continue;
+      const verdict = tagVerdict(key, before, after, afterUnknown, beforeSensitive, afterSensitive);
+      if (verdict === 'other') return false;
+      if (verdict === 'tag') tagChanged = true;
+    }
+  }
   return tagChanged;
 }
 
-function dangerousAttributeChanges(
+function tagVerdict(
+  key: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  afterUnknown: ValueMask,
+  beforeSensitive: ValueMask,
+  afterSensitive: ValueMask,
+): 'same' | 'tag' | 'other' {
+  const changed =
+    hasAnyMask(childMask(afterUnknown, key)) ||
+    hasAnyMask(childMask(beforeSensitive, key)) !== hasAnyMask(childMask(afterSensitive, key)) ||
+    !deepEqual(before[key] ?? null, after[key] ?? null);
+  if (!changed) return 'same';
+  return TAG_SET.has(key) ? 'tag' : 'other';
+}
+
+function addDangerousAttributeChanges(
+  acc: Accumulator,
+  address: string,
   before: unknown,
   after: unknown,
   afterUnknown: ValueMask,
   beforeSensitive: ValueMask,
   afterSensitive: ValueMask,
   action: ChangeAction,
-): { level: RiskLevel; reason: string }[] {
-  if (!isRecord(after)) return [];
-  const found: { level: RiskLevel; reason: string }[] = [];
+): void {
+  if (!isRecord(after)) return;
   const existed = isRecord(before) && action !== 'create';
   for (const entry of DANGEROUS_ATTRIBUTES) {
     if (!(entry.attribute in after)) continue;
-    if (hasAnyMask(childMask(afterUnknown, entry.attribute))) continue;
     const value = after[entry.attribute];
-    if (!deepEqual(value, entry.dangerous)) continue;
+    if (value !== entry.dangerous && !deepEqual(value, entry.dangerous)) continue;
+    if (hasAnyMask(childMask(afterUnknown, entry.attribute))) continue;
     const previous = existed ? (before as Record<string, unknown>)[entry.attribute] : undefined;
     if (existed && deepEqual(previous, entry.dangerous)) continue; // already dangerous: nothing turns
     if (entry.when === 'transition' && (!existed || previous === undefined || previous === null)) continue;
     const sensitive = hasAnyMask(childMask(afterSensitive, entry.attribute)) || hasAnyMask(childMask(beforeSensitive, entry.attribute));
     // The catalogue's constant, not the plan's value, is what we print; for a sensitive attribute not even that.
     const shown = sensitive ? `${entry.attribute} (sensitive value) changes to a dangerous value` : `${entry.attribute} = ${JSON.stringify(entry.dangerous)}`;
-    found.push({ level: entry.level, reason: `${shown} ${entry.reason}` });
+    add(acc, entry.level, `${actionVerb(action)} ${address}: ${shown} ${entry.reason}`);
   }
-  return found;
 }
 
 interface Exposure {
@@ -345,11 +374,9 @@ interface Exposure {
   to: number;
 }
 
-function asStrings(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return [];
-}
+const OPEN_CIDR_SET = new Set(OPEN_CIDRS);
+const ALL_PROTOCOLS = new Set(['-1', 'all', '*', 'any']);
+const AZURE_ANYWHERE = new Set(['*', '0.0.0.0/0', '::/0', 'internet', 'any']);
 
 function portNumber(value: unknown, fallback: number): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
@@ -357,93 +384,112 @@ function portNumber(value: unknown, fallback: number): number {
   return fallback;
 }
 
-const ALL_PROTOCOLS = new Set(['-1', 'all', '*', 'any']);
+function portRange(spec: string): { from: number; to: number } {
+  if (spec === '*') return { from: 0, to: 65535 };
+  const dash = spec.indexOf('-');
+  const low = dash < 0 ? spec : spec.slice(0, dash);
+  const high = dash < 0 ? spec : spec.slice(dash + 1);
+  return { from: portNumber(low, 0), to: portNumber(high, 65535) };
+}
 
-function awsRange(rule: Record<string, unknown>, protocolKey: string): { from: number; to: number } {
+/** The open CIDRs among a string or list of strings; allocates only when one is found. */
+function openCidrs(value: unknown, anywhere: Set<string>, lowerCase: boolean, into: string[] | undefined): string[] | undefined {
+  if (typeof value === 'string') {
+    if (anywhere.has(lowerCase ? value.toLowerCase() : value)) (into ??= []).push(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === 'string' && anywhere.has(lowerCase ? item.toLowerCase() : item)) (into ??= []).push(item);
+    }
+  }
+  return into;
+}
+
+/** An AWS-style rule (security group, SG rule, NACL): open CIDRs x its port range. */
+function awsExposures(rule: Record<string, unknown>, cidrKeyA: string, cidrKeyB: string, protocolKey: string, out: Exposure[] | undefined): Exposure[] | undefined {
+  let cidrs = openCidrs(rule[cidrKeyA], OPEN_CIDR_SET, false, undefined);
+  cidrs = openCidrs(rule[cidrKeyB], OPEN_CIDR_SET, false, cidrs);
+  if (!cidrs) return out;
   const protocol = String(rule[protocolKey] ?? '').toLowerCase();
-  if (ALL_PROTOCOLS.has(protocol)) return { from: 0, to: 65535 };
-  const from = portNumber(rule.from_port, 0);
-  const to = portNumber(rule.to_port, 65535);
-  // AWS writes "all ports" as 0-0 with protocol -1, or -1/-1 for ICMP; neither opens a TCP port.
-  return { from, to };
+  // AWS writes "all traffic" as protocol -1 (ports 0-0).
+  const from = ALL_PROTOCOLS.has(protocol) ? 0 : portNumber(rule.from_port, 0);
+  const to = ALL_PROTOCOLS.has(protocol) ? 65535 : portNumber(rule.to_port, 65535);
+  out ??= [];
+  for (const cidr of cidrs) out.push({ cidr, from, to });
+  return out;
 }
 
-function azureRanges(rule: Record<string, unknown>): { from: number; to: number }[] {
-  const specs = [...asStrings(rule.destination_port_range), ...asStrings(rule.destination_port_ranges)];
-  return specs.map((spec) => {
-    if (spec === '*') return { from: 0, to: 65535 };
-    const [low, high] = spec.split('-');
-    return { from: portNumber(low, 0), to: portNumber(high ?? low, 65535) };
-  });
+function azureExposures(rule: Record<string, unknown>, out: Exposure[] | undefined): Exposure[] | undefined {
+  if (String(rule.direction ?? '').toLowerCase() !== 'inbound' || String(rule.access ?? '').toLowerCase() !== 'allow') return out;
+  let sources = openCidrs(rule.source_address_prefix, AZURE_ANYWHERE, true, undefined);
+  sources = openCidrs(rule.source_address_prefixes, AZURE_ANYWHERE, true, sources);
+  if (!sources) return out;
+  const ranges: { from: number; to: number }[] = [];
+  for (const key of ['destination_port_range', 'destination_port_ranges']) {
+    const value = rule[key];
+    if (typeof value === 'string') ranges.push(portRange(value));
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === 'string') ranges.push(portRange(item));
+  }
+  if (ranges.length === 0 && ALL_PROTOCOLS.has(String(rule.protocol ?? '').toLowerCase())) ranges.push({ from: 0, to: 65535 });
+  out ??= [];
+  for (const cidr of sources) for (const range of ranges) out.push({ cidr, ...range });
+  return out;
 }
 
-const AZURE_ANYWHERE = new Set(['*', '0.0.0.0/0', '::/0', 'internet', 'any']);
+function googleExposures(value: Record<string, unknown>, out: Exposure[] | undefined): Exposure[] | undefined {
+  if (String(value.direction ?? 'INGRESS').toUpperCase() !== 'INGRESS') return out;
+  const sources = openCidrs(value.source_ranges, OPEN_CIDR_SET, false, undefined);
+  if (!sources || !Array.isArray(value.allow)) return out;
+  out ??= [];
+  for (const allow of value.allow) {
+    if (!isRecord(allow)) continue;
+    const ports = Array.isArray(allow.ports) ? allow.ports.filter((p): p is string => typeof p === 'string') : [];
+    const ranges = ports.length === 0 ? [{ from: 0, to: 65535 }] : ports.map(portRange);
+    for (const cidr of sources) for (const range of ranges) out.push({ cidr, ...range });
+  }
+  return out;
+}
+
+const NO_EXPOSURE: readonly Exposure[] = Object.freeze([]);
 
 /** Where the resource admits traffic from anywhere: (cidr, port range) pairs. */
-function internetIngress(type: string, value: unknown): Exposure[] {
-  if (!isRecord(value)) return [];
-  const out: Exposure[] = [];
-  const fromAws = (rule: Record<string, unknown>, cidrKeys: string[], protocolKey: string): void => {
-    const cidrs = cidrKeys.flatMap((key) => asStrings(rule[key])).filter((c) => OPEN_CIDRS.includes(c));
-    if (cidrs.length === 0) return;
-    const range = awsRange(rule, protocolKey);
-    for (const cidr of cidrs) out.push({ cidr, ...range });
-  };
-  const fromAzure = (rule: Record<string, unknown>): void => {
-    if (String(rule.direction ?? '').toLowerCase() !== 'inbound' || String(rule.access ?? '').toLowerCase() !== 'allow') return;
-    const sources = [...asStrings(rule.source_address_prefix), ...asStrings(rule.source_address_prefixes)].filter((s) => AZURE_ANYWHERE.has(s.toLowerCase()));
-    if (sources.length === 0) return;
-    const protocol = String(rule.protocol ?? '').toLowerCase();
-    const ranges = ALL_PROTOCOLS.has(protocol) && azureRanges(rule).length === 0 ? [{ from: 0, to: 65535 }] : azureRanges(rule);
-    for (const source of sources) for (const range of ranges) out.push({ cidr: source, ...range });
-  };
+function internetIngress(type: string, value: unknown): readonly Exposure[] {
+  if (!isRecord(value)) return NO_EXPOSURE;
+  let out: Exposure[] | undefined;
   switch (type) {
     case 'aws_security_group':
     case 'aws_default_security_group':
-      for (const rule of Array.isArray(value.ingress) ? value.ingress : []) {
-        if (isRecord(rule)) fromAws(rule, ['cidr_blocks', 'ipv6_cidr_blocks'], 'protocol');
-      }
+      if (Array.isArray(value.ingress)) for (const rule of value.ingress) if (isRecord(rule)) out = awsExposures(rule, 'cidr_blocks', 'ipv6_cidr_blocks', 'protocol', out);
       break;
     case 'aws_security_group_rule':
-      if (value.type === 'ingress') fromAws(value, ['cidr_blocks', 'ipv6_cidr_blocks'], 'protocol');
+      if (value.type === 'ingress') out = awsExposures(value, 'cidr_blocks', 'ipv6_cidr_blocks', 'protocol', out);
       break;
     case 'aws_vpc_security_group_ingress_rule':
-      fromAws(value, ['cidr_ipv4', 'cidr_ipv6'], 'ip_protocol');
+      out = awsExposures(value, 'cidr_ipv4', 'cidr_ipv6', 'ip_protocol', out);
       break;
     case 'aws_network_acl_rule':
-      if (value.egress !== true && String(value.rule_action ?? '').toLowerCase() === 'allow') fromAws(value, ['cidr_block', 'ipv6_cidr_block'], 'protocol');
+      if (value.egress !== true && String(value.rule_action ?? '').toLowerCase() === 'allow') out = awsExposures(value, 'cidr_block', 'ipv6_cidr_block', 'protocol', out);
       break;
     case 'aws_network_acl':
     case 'aws_default_network_acl':
-      for (const rule of Array.isArray(value.ingress) ? value.ingress : []) {
-        if (isRecord(rule) && String(rule.action ?? '').toLowerCase() === 'allow') fromAws(rule, ['cidr_block', 'ipv6_cidr_block'], 'protocol');
+      if (Array.isArray(value.ingress)) {
+        for (const rule of value.ingress) {
+          if (isRecord(rule) && String(rule.action ?? '').toLowerCase() === 'allow') out = awsExposures(rule, 'cidr_block', 'ipv6_cidr_block', 'protocol', out);
+        }
       }
       break;
-    case 'google_compute_firewall': {
-      const direction = String(value.direction ?? 'INGRESS').toUpperCase();
-      const sources = asStrings(value.source_ranges).filter((c) => OPEN_CIDRS.includes(c));
-      if (direction !== 'INGRESS' || sources.length === 0) break;
-      for (const allow of Array.isArray(value.allow) ? value.allow : []) {
-        if (!isRecord(allow)) continue;
-        const ports = asStrings(allow.ports);
-        const ranges = ports.length === 0 ? [{ from: 0, to: 65535 }] : ports.map((p) => {
-          const [low, high] = p.split('-');
-          return { from: portNumber(low, 0), to: portNumber(high ?? low, 65535) };
-        });
-        for (const cidr of sources) for (const range of ranges) out.push({ cidr, ...range });
-      }
+    case 'google_compute_firewall':
+      out = googleExposures(value, out);
       break;
-    }
     case 'azurerm_network_security_rule':
-      fromAzure(value);
+      out = azureExposures(value, out);
       break;
     case 'azurerm_network_security_group':
-      for (const rule of Array.isArray(value.security_rule) ? value.security_rule : []) if (isRecord(rule)) fromAzure(rule);
+      if (Array.isArray(value.security_rule)) for (const rule of value.security_rule) if (isRecord(rule)) out = azureExposures(rule, out);
       break;
     default:
       break;
   }
-  return out;
+  return out ?? NO_EXPOSURE;
 }
 
 function exposureKey(e: Exposure): string {
@@ -452,10 +498,12 @@ function exposureKey(e: Exposure): string {
 
 /** Ingress from anywhere that the change adds (present after, absent before). */
 export function newInternetIngress(type: string, before: unknown, after: unknown): { level: RiskLevel; description: string }[] {
-  const existing = new Set(internetIngress(type, before).map(exposureKey));
   const results: { level: RiskLevel; description: string }[] = [];
+  const opened = internetIngress(type, after);
+  if (opened.length === 0) return results;
+  const existing = new Set(internetIngress(type, before).map(exposureKey));
   const seen = new Set<string>();
-  for (const exposure of internetIngress(type, after)) {
+  for (const exposure of opened) {
     const key = exposureKey(exposure);
     if (existing.has(key) || seen.has(key)) continue;
     seen.add(key);
