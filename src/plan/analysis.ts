@@ -66,7 +66,7 @@ export interface PlanAnalysis {
   terraformVersion?: string;
   summary: PlanSummary;
   risk: { level: RiskLevel; reasons: string[] };
-  /** Every resource change except no-ops. */
+  /** Every resource change except no-ops (a no-op that moves or imports an object is kept, as Terraform shows it) and deleted data sources. */
   changes: ResourceChangeAnalysis[];
   /** Changes made outside Terraform (resource_drift). */
   drift: ResourceChangeAnalysis[];
