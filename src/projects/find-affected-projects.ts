@@ -1,0 +1,202 @@
+/**
+ * Which projects a pull request affects: explicit projects from the config plus autodetected
+ * root modules, each affected when a changed file matches its `when_modified` globs or lies in a
+ * local module it uses (transitively).
+ */
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { DEFAULT_WHEN_MODIFIED, DEFAULT_WORKFLOW_NAME } from '../config/config-schema.js';
+import type { InfraReviewConfig } from '../config/config-schema.js';
+import { resolveFromDir } from '../config/glob-pattern.js';
+import { expandChangedPaths } from './changed-file.js';
+import type { ChangedFile } from './changed-file.js';
+import { buildModuleGraph, calledDirs, checkDirectories, isIacFile, moduleDependencies } from './module-graph.js';
+import type { ModuleGraph } from './module-graph.js';
+
+export interface ProjectDefinition {
+  name: string;
+  /** Repository-relative directory; `.` is the repository root. */
+  dir: string;
+  workspace: string;
+  tool?: 'tofu' | 'terraform';
+  workflow: string;
+  varFiles: string[];
+  autoplan: boolean;
+  /** Repository-relative globs (already resolved against `dir`). */
+  whenModified: string[];
+  /** `config`: listed under `projects`; `autodetect`: a root module found in the tree. */
+  origin: 'config' | 'autodetect';
+}
+
+export interface AffectedProject {
+  name: string;
+  dir: string;
+  workspace: string;
+  tool?: 'tofu' | 'terraform';
+  workflow: string;
+  varFiles: string[];
+  autoplan: boolean;
+  origin: 'config' | 'autodetect';
+  /** Why it is affected, for the comment: `changed envs/prod/main.tf`, `uses module modules/net (changed ...)`. */
+  reason: string;
+}
+
+/** A problem that makes a project fail before planning, e.g. an HCL syntax error in it or a module it uses. */
+export interface ProjectError {
+  /** Name of the affected project that fails. */
+  project: string;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export interface AffectedProjectsResult {
+  /** Affected projects, sorted by dir, workspace, name. Projects named in `errors` must not be planned. */
+  projects: AffectedProject[];
+  /** Errors per affected project, sorted by project, file, line. */
+  errors: ProjectError[];
+}
+
+export interface FindAffectedProjectsInput {
+  changedFiles: readonly ChangedFile[];
+  /** The PR head, checked out on disk. */
+  checkoutDir: string;
+  config: InfraReviewConfig;
+}
+
+/** Reads the checkout and answers which projects the change affects. Bad HCL is a project error, never a throw. */
+export async function findAffectedProjects(input: FindAffectedProjectsInput): Promise<AffectedProjectsResult> {
+  const graph = await buildModuleGraph(input.checkoutDir);
+  const changedPaths = expandChangedPaths(input.changedFiles);
+  const first = selectAffectedProjects(graph, input.config, changedPaths);
+  // Syntax errors only matter where something will be planned: parse the rest of those directories now.
+  const needed = first.projects.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]);
+  await checkDirectories(graph, needed);
+  // Select again so the errors just found attach to their projects (skipped files hold no module calls).
+  return selectAffectedProjects(graph, input.config, changedPaths);
+}
+
+/** Every project of the repository, explicit and autodetected, sorted by dir, workspace, name. */
+export function listProjects(graph: ModuleGraph, config: InfraReviewConfig): ProjectDefinition[] {
+  const explicit: ProjectDefinition[] = config.projects.map((p) => ({
+    name: p.name,
+    dir: p.dir,
+    workspace: p.workspace,
+    ...(p.tool !== undefined ? { tool: p.tool } : {}),
+    workflow: p.workflow,
+    varFiles: [...p.var_files],
+    autoplan: p.autoplan,
+    whenModified: p.when_modified.map((glob) => resolveFromDir(p.dir, glob)),
+    origin: 'config',
+  }));
+  const projects = [...explicit];
+  if (config.autodetect.enabled) {
+    const claimed = new Set(explicit.map((p) => p.dir));
+    const names = new Set(explicit.map((p) => p.name));
+    const called = calledDirs(graph);
+    const ignoreGlobs = config.autodetect.ignore;
+    const ignored = ignoreGlobs.length > 0 ? picomatch(ignoreGlobs, { dot: true }) : () => false;
+    for (const dir of graph.dirs) {
+      if (claimed.has(dir) || called.has(dir) || isIgnored(dir, ignored)) continue;
+      let name = dir;
+      // An explicit project may already use this dir path as its name; keep names unique.
+      while (names.has(name)) name = `${name}:default`;
+      names.add(name);
+      projects.push({
+        name,
+        dir,
+        workspace: 'default',
+        workflow: DEFAULT_WORKFLOW_NAME,
+        varFiles: [],
+        autoplan: true,
+        whenModified: DEFAULT_WHEN_MODIFIED.map((glob) => resolveFromDir(dir, glob)),
+        origin: 'autodetect',
+      });
+    }
+  }
+  return projects.sort(compareProjects);
+}
+
+/** Pure core of findAffectedProjects: the graph is already built, the changed paths expanded. */
+export function selectAffectedProjects(graph: ModuleGraph, config: InfraReviewConfig, changedPaths: readonly string[]): AffectedProjectsResult {
+  const iacDirs = new Set(graph.dirs);
+  const ownerOf = new Map(changedPaths.map((file) => [file, ownerDir(file, iacDirs)]));
+  const projects: AffectedProject[] = [];
+  const errors: ProjectError[] = [];
+
+  for (const project of listProjects(graph, config)) {
+    const matches = picomatch(project.whenModified, { dot: true });
+    // An autodetected root owns only files no nearer module directory owns: envs/prod/**/*.tf must not
+    // catch envs/prod/modules/x/main.tf, which belongs to that module.
+    const direct = changedPaths.filter((file) => matches(file) && (project.origin === 'config' || ownerOf.get(file) === project.dir));
+    const dependencies = moduleDependencies(graph, project.dir);
+    let reason: string | undefined;
+    if (direct.length > 0) {
+      reason = `changed ${describeFiles(direct)}`;
+    } else {
+      for (const moduleDir of dependencies) {
+        const inModule = changedPaths.filter((file) => ownerOf.get(file) === moduleDir);
+        if (inModule.length > 0) {
+          reason = `uses module ${moduleDir} (changed ${describeFiles(inModule)})`;
+          break;
+        }
+      }
+    }
+    if (reason === undefined) continue;
+
+    projects.push({
+      name: project.name,
+      dir: project.dir,
+      workspace: project.workspace,
+      ...(project.tool !== undefined ? { tool: project.tool } : {}),
+      workflow: project.workflow,
+      varFiles: project.varFiles,
+      autoplan: project.autoplan,
+      origin: project.origin,
+      reason,
+    });
+    for (const dir of [project.dir, ...dependencies]) {
+      for (const error of graph.errors.get(dir) ?? []) {
+        errors.push({ project: project.name, file: error.file, line: error.line, column: error.column, message: error.message });
+      }
+    }
+  }
+
+  errors.sort((a, b) => a.project.localeCompare(b.project) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return { projects, errors };
+}
+
+/**
+ * The directory a changed file belongs to: an IaC file belongs to its own directory (even when
+ * the PR deleted it); any other file to the nearest enclosing IaC directory.
+ */
+function ownerDir(file: string, iacDirs: ReadonlySet<string>): string | undefined {
+  let dir = path.posix.dirname(file);
+  if (isIacFile(file)) return dir;
+  for (;;) {
+    if (iacDirs.has(dir)) return dir;
+    if (dir === '.') return undefined;
+    dir = path.posix.dirname(dir);
+  }
+}
+
+/** A dir is ignored when an ignore glob matches it or one of its parents (`examples` ignores `examples/complete`). */
+function isIgnored(dir: string, ignored: (candidate: string) => boolean): boolean {
+  for (let current = dir; ; current = path.posix.dirname(current)) {
+    if (ignored(current)) return true;
+    if (path.posix.dirname(current) === '.') return false;
+  }
+}
+
+function describeFiles(files: readonly string[]): string {
+  return files.length === 1 ? files[0]! : `${files[0]!} and ${files.length - 1} more`;
+}
+
+function compareProjects(a: { dir: string; workspace: string; name: string }, b: { dir: string; workspace: string; name: string }): number {
+  return compare(a.dir, b.dir) || compare(a.workspace, b.workspace) || compare(a.name, b.name);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
