@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { RISK_LEVELS } from '../plan/analysis.js';
+import { approvalsConfigSchema } from '../policy/approvals-config.js';
 import { parseDuration } from './duration.js';
 import { escapesRepository, globProblem, normaliseDir, resolveFromDir } from './glob-pattern.js';
 
@@ -258,16 +259,6 @@ export const riskConfigPlaceholderSchema = z.strictObject({
   rules: z.array(z.record(z.string(), z.unknown())).optional().meta({ description: 'Custom risk rules.' }),
 });
 
-/**
- * Placeholder for `approvalsConfigSchema` from src/policy/approvals-config.ts (policy engineer).
- * Replace with the import once it lands on main.
- */
-export const approvalsConfigPlaceholderSchema = z.strictObject({
-  carry_over: z.boolean().default(false).meta({ description: 'Keep approvals given on an earlier head SHA after a push.' }),
-  use_codeowners: z.boolean().default(false).meta({ description: 'Fall back to CODEOWNERS when there is no INFRAOWNERS file.' }),
-  default: z.array(owner).default([]).meta({ description: 'Owners required when no INFRAOWNERS rule matches a changed file.' }),
-});
-
 const requirements = z.strictObject({
   plan_current: z.boolean().default(true).meta({ description: 'The plan was made on the current head SHA.' }),
   undiverged: z.boolean().default(true).meta({ description: 'The PR branch contains the latest base branch.' }),
@@ -313,7 +304,7 @@ export const infraReviewConfigSchema = z
       })
       .prefault({}),
     risk: riskConfigPlaceholderSchema.prefault({}),
-    approvals: approvalsConfigPlaceholderSchema.prefault({}),
+    approvals: approvalsConfigSchema.prefault({}),
     comments: z
       .strictObject({
         collapse_details: z.boolean().default(true).meta({ description: 'Per-project details inside a collapsed <details>.' }),
