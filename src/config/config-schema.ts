@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { RISK_LEVELS } from '../plan/analysis.js';
+import { riskConfigSchema } from '../plan/risk-config.js';
 import { approvalsConfigSchema } from '../policy/approvals-config.js';
 import { parseDuration } from './duration.js';
 import { escapesRepository, globProblem, normaliseDir, resolveFromDir } from './glob-pattern.js';
@@ -250,15 +251,6 @@ export function defaultProjectName(dir: string, workspace: string): string {
 
 // ---- the rest ----------------------------------------------------------------------------
 
-/**
- * Placeholder for `riskConfigSchema` from src/plan/risk-config.ts (plan engineer).
- * Replace with the import once it lands on main.
- */
-export const riskConfigPlaceholderSchema = z.strictObject({
-  many_changes_threshold: z.int().positive().optional().meta({ description: 'More resource changes than this raise the risk.' }),
-  rules: z.array(z.record(z.string(), z.unknown())).optional().meta({ description: 'Custom risk rules.' }),
-});
-
 const requirements = z.strictObject({
   plan_current: z.boolean().default(true).meta({ description: 'The plan was made on the current head SHA.' }),
   undiverged: z.boolean().default(true).meta({ description: 'The PR branch contains the latest base branch.' }),
@@ -303,7 +295,7 @@ export const infraReviewConfigSchema = z
         allowed: z.array(owner).default([]).meta({ description: 'Who may /rollback; empty: anyone with write access.' }),
       })
       .prefault({}),
-    risk: riskConfigPlaceholderSchema.prefault({}),
+    risk: riskConfigSchema.prefault({}),
     approvals: approvalsConfigSchema.prefault({}),
     comments: z
       .strictObject({

@@ -44,7 +44,7 @@ const DEFAULTS: InfraReviewConfig = {
     allowed: [],
   },
   rollback: { enabled: true, max_risk: 'high', on_failure: false, allowed: [] },
-  risk: {},
+  risk: { many_changes_threshold: 25, rules: [] },
   approvals: { carry_over: false, use_codeowners: false, default: { count: 1, from: 'write' } },
   comments: { collapse_details: true, show_unchanged: false },
   forks: { allow: false },
@@ -116,7 +116,7 @@ describe('parseConfig: values', () => {
       allowed: ['@alice', '@acme/sre'],
     });
     expect(config.rollback).toEqual({ enabled: false, max_risk: 'medium', on_failure: true, allowed: ['@acme/sre'] });
-    expect(config.risk).toEqual({ many_changes_threshold: 50 });
+    expect(config.risk).toEqual({ many_changes_threshold: 50, rules: [{ type: 'aws_db_*', actions: ['delete'], level: 'critical', reason: 'databases hold data' }] });
     expect(config.approvals).toEqual({ carry_over: true, use_codeowners: true, default: { count: 2, from: ['@acme/platform'] } });
     expect(config.comments).toEqual({ collapse_details: false, show_unchanged: true, max_diff_lines: 500 });
     expect(config.forks).toEqual({ allow: true });
@@ -240,6 +240,15 @@ describe('parseConfig: errors', () => {
       ['workflows.w.plan[2]', 6, 'a step has exactly one key (init, plan, apply or run); found plan, run'],
       ['workflows.w.plan[3]', 7, 'a step has exactly one key (init, plan, apply or run); found none'],
       ['workflows.w.plan[3].destroy', 7, 'unknown key "destroy" (allowed: apply, init, plan, run)'],
+    ]);
+  });
+
+  it('locates errors inside the risk and approvals sections composed from plan/ and policy/', () => {
+    const found = errors('risk:\n  rules:\n    - {type: "aws_*", level: hihg, reason: r, action: [delete]}\napprovals:\n  default: {count: 0}\n');
+    expect(found.map((e) => [e.path, e.line, e.message])).toEqual([
+      ['risk.rules[0].level', 3, 'expected one of "none", "low", "medium", "high", "critical", got "hihg"; did you mean "high"?'],
+      ['risk.rules[0].action', 3, 'unknown key "action"; did you mean "actions"?'],
+      ['approvals.default.count', 5, expect.stringMatching(/>=1|at least|too small/i)],
     ]);
   });
 
