@@ -7,7 +7,7 @@ export { resolveIacBinary, findExecutable, IacBinaryNotFoundError, IAC_TOOLS } f
 export type { IacBinary, IacTool, ResolveIacBinaryInput } from './resolve-iac-binary.js';
 export { runStep, describeOutcome, lastLines, DEFAULT_TAIL_BYTES, DEFAULT_KILL_GRACE_MS } from './run-step.js';
 export type { RunStepOptions, StepCommand, StepResult } from './run-step.js';
-export { runWorkflow, DEFAULT_PLAN_STEPS, DEFAULT_APPLY_STEPS, DEFAULT_STEP_TIMEOUTS_MS } from './run-workflow.js';
+export { runWorkflow, sha256File, DEFAULT_PLAN_STEPS, DEFAULT_APPLY_STEPS, DEFAULT_STEP_TIMEOUTS_MS } from './run-workflow.js';
 export type { RunWorkflowInput, WorkflowResult, WorkflowStepSpec, WorkflowFailure, WorkflowStatus, WorkflowKind, StepKind } from './run-workflow.js';
 export { resolveWorkflowEnv } from './resolve-workflow-env.js';
 export type { WorkflowEnvEntry, ResolvedWorkflowEnv } from './resolve-workflow-env.js';

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildStepEnv } from './build-step-env.js';
+import { KeyedMutex } from './keyed-mutex.js';
 import { redact } from './redact.js';
 import { DEFAULT_KILL_GRACE_MS, DEFAULT_TAIL_BYTES, describeOutcome, lastLines, runStep } from './run-step.js';
 import type { StepCommand, StepResult } from './run-step.js';
@@ -51,6 +54,8 @@ export interface RunWorkflowInput {
   steps?: readonly WorkflowStepSpec[];
   /** apply: the saved plan to apply. plan: where to write it (default artifactsDir/tfplan). */
   planFile?: string;
+  /** apply: the SHA-256 stored with the plan; nothing runs unless the file still has it. */
+  expectedPlanSha256?: string;
   /** The workflow's `env` (values with secret-looking names are masked too). */
   env?: Readonly<Record<string, string>>;
   /** Provider credentials from the job runner: passed to every step and masked in all output. */
@@ -92,10 +97,15 @@ export interface WorkflowResult {
   planFile?: string;
   /** The bytes `show -json` printed for the plan file. */
   planJson?: Buffer;
+  /** SHA-256 (hex) of the plan file: stored with it, and checked again before it is applied. */
+  planFileSha256?: string;
   /** From `plan -detailed-exitcode`: exit 2 means changes are pending. */
   hasChanges?: boolean;
   failure?: WorkflowFailure;
 }
+
+/** init steps sharing a plugin cache run one at a time in this process. */
+const pluginCacheMutex = new KeyedMutex();
 
 interface ResolvedStep {
   name: StepKind;
@@ -145,7 +155,15 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
 
   const results: StepResult[] = [];
   const result: WorkflowResult = { ok: true, status: 'succeeded', steps: results };
-  if (input.kind === 'apply') result.planFile = planFile;
+  if (input.kind === 'apply') {
+    result.planFile = planFile;
+    const actual = await sha256File(planFile).catch(() => undefined);
+    if (actual === undefined) return fail(result, 'apply', `the saved plan ${path.basename(planFile)} cannot be read; run /plan again`);
+    result.planFileSha256 = actual;
+    if (input.expectedPlanSha256 !== undefined && actual !== input.expectedPlanSha256.toLowerCase()) {
+      return fail(result, 'apply', 'the saved plan does not match the SHA-256 recorded when it was made; run /plan again');
+    }
+  }
   let planned = input.kind === 'apply';
 
   for (const step of steps) {
@@ -155,7 +173,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
     const command = buildCommand(step, input.binary, planFile, input.varFiles ?? []);
     const isPlan = step.name === 'plan';
     const env = step.name === 'run' ? { ...built.env, PLANFILE: planFile, SHOWFILE: planJsonFile } : built.env;
-    const stepResult = await runStep(command, {
+    const runThisStep = () => runStep(command, {
       cwd: input.workingDir,
       env,
       timeoutMs: input.timeouts?.[step.name] ?? input.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUTS_MS[step.name],
@@ -165,6 +183,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
       ...(input.signal ? { signal: input.signal } : {}),
       ...(step.name === 'show' ? { stdoutFile: planJsonFile } : {}),
     });
+    const stepResult = step.name === 'init' ? await pluginCacheMutex.run(pluginCacheDir, runThisStep) : await runThisStep();
     results.push(stepResult);
     const succeeded = stepResult.exitCode === 0 || (isPlan && stepResult.exitCode === 2 && !stepResult.timedOut && !stepResult.cancelled);
     if (!succeeded || stepResult.error !== undefined) {
@@ -177,6 +196,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
     if (isPlan) {
       planned = true;
       result.planFile = planFile;
+      result.planFileSha256 = await sha256File(planFile);
       if (step.extraArgs.includes('-detailed-exitcode') || command.args.includes('-detailed-exitcode')) {
         result.hasChanges = stepResult.exitCode === 2;
       }
@@ -192,6 +212,13 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
     into.failure = { step, message: redact(message, secrets) };
     return into;
   }
+}
+
+/** Hex SHA-256 of a file, streamed (plan files can be large). */
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function resolveStep(spec: WorkflowStepSpec): ResolvedStep {

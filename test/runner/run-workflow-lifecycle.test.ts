@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -164,5 +165,29 @@ describe('runWorkflow with the stand-in binary', () => {
     const plan = JSON.parse(result.planJson?.toString('utf8') ?? '') as PlanJson;
     expect(plan.resource_changes[0]?.change.after).toEqual({ size: '5' });
     expect(readStandinLog(project.log)[1]?.argv.slice(-2)).toEqual(['-var', 'size=5']);
+  });
+});
+
+describe('runWorkflow plan file integrity', () => {
+  const tempDir = useTempDirs();
+
+  it('reports the plan file SHA-256 and refuses to apply a plan whose hash no longer matches', async () => {
+    const project = await createStandinProject(tempDir, `resource "null_instance" "a" {\n  size = 1\n}\n`);
+    const plan = await runWorkflow(input(project));
+    const bytes = await readFile(plan.planFile ?? '');
+    expect(plan.planFileSha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+
+    await writeFile(plan.planFile ?? '', Buffer.concat([bytes, Buffer.from(' ')]));
+    const tampered = await runWorkflow(input(project, { kind: 'apply', planFile: plan.planFile, expectedPlanSha256: plan.planFileSha256 }));
+    expect(tampered).toMatchObject({ ok: false, status: 'failed', steps: [] });
+    expect(tampered.failure?.message).toMatch(/does not match the SHA-256/);
+    expect(readStandinLog(project.log).some((entry) => entry.argv[0] === 'apply')).toBe(false);
+
+    const missing = await runWorkflow(input(project, { kind: 'apply', planFile: path.join(project.artifactsDir, 'nope') }));
+    expect(missing.failure?.message).toMatch(/cannot be read/);
+
+    await writeFile(plan.planFile ?? '', bytes);
+    const applied = await runWorkflow(input(project, { kind: 'apply', planFile: plan.planFile, expectedPlanSha256: plan.planFileSha256 }));
+    expect(applied.ok).toBe(true);
   });
 });
