@@ -74,6 +74,16 @@ describe.skipIf(!isAppBuilt())('e2e harness: the built app against the GitHub do
     const { stdout } = await git(['rev-parse', 'FETCH_HEAD'], work);
     expect(stdout.trim()).toBe(head);
 
+    // The runner's way: a commit by SHA (here one no ref points at), credentials in an extra
+    // header rather than the URL, with either protocol version.
+    const buried = await double.pushCommit('acme', 'infra', 'deep', { 'deep.tf': '1\n' }, 'First');
+    await double.pushCommit('acme', 'infra', 'deep', { 'deep.tf': '2\n' }, 'Second');
+    const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+    for (const protocol of ['0', '2']) {
+      await git(['-c', `http.extraHeader=${header}`, '-c', `protocol.version=${protocol}`, 'fetch', '--quiet', '--depth=1', `${double.url}/acme/infra.git`, buried], work);
+      expect((await git(['rev-parse', 'FETCH_HEAD'], work)).stdout.trim()).toBe(buried);
+    }
+
     await expect(git(['fetch', '--quiet', `${double.url}/acme/infra.git`, 'main'], work)).rejects.toThrow();
     await expect(git(['fetch', '--quiet', `http://x-access-token:ghs_forged@${double.host}/acme/infra.git`, 'main'], work)).rejects.toThrow();
     const refused = double.requests({ kind: 'git', path: '/acme/infra.git/info/refs' }).filter((r) => r.status === 401);

@@ -86,12 +86,19 @@ export class GitRepos {
   async init(owner: string, name: string, defaultBranch: string): Promise<void> {
     await mkdir(path.dirname(this.gitDir(owner, name)), { recursive: true });
     await runGit(['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, this.gitDir(owner, name)]);
+    await this.allowFetchBySha(owner, name);
+  }
+
+  /** GitHub serves any reachable commit by SHA (`git fetch origin <sha>`), whatever the protocol version. */
+  private async allowFetchBySha(owner: string, name: string): Promise<void> {
+    await this.git(owner, name, ['config', 'uploadpack.allowReachableSHA1InWant', 'true']);
   }
 
   /** A bare copy of another repository (a fork), with all branches. */
   async cloneBare(from: { owner: string; name: string }, to: { owner: string; name: string }): Promise<void> {
     await mkdir(path.dirname(this.gitDir(to.owner, to.name)), { recursive: true });
     await runGit(['clone', '--bare', '--quiet', this.gitDir(from.owner, from.name), this.gitDir(to.owner, to.name)]);
+    await this.allowFetchBySha(to.owner, to.name);
   }
 
   /** Copies the objects reachable from `sha` into another repository (a fork's head commits). */
