@@ -66,11 +66,11 @@ export function truncateText(text: string, max: number): string {
 
 /**
  * Every character markdown, GitHub or HTML could read as syntax, as a numeric entity: no `|` to end a
- * table cell, no `<` or `&` to open a tag or entity, no backtick, emphasis, link, math (`$`) or emoji
- * (`:`) syntax. Browsers show the original character.
+ * table cell, no `<` or `&` to open a tag or entity, no backtick, emphasis, link (`[`, `]`: parentheses
+ * alone make no link), math (`$`) or emoji (`:`) syntax. Browsers show the original character.
  */
-const ESCAPED = /[!#$&():<>@[\\\]^_`|~*]/g;
-const ENTITIES = new Map([...'!#$&():<>@[\\]^_`|~*'].map((c) => [c, `&#${c.charCodeAt(0)};`]));
+const ESCAPED = /[!#$&:<>@[\\\]^_`|~*]/g;
+const ENTITIES = new Map([...'!#$&:<>@[\\]^_`|~*'].map((c) => [c, `&#${c.charCodeAt(0)};`]));
 
 function entityEscape(text: string): string {
   return text.replace(ESCAPED, (c) => ENTITIES.get(c) as string);

@@ -53,6 +53,15 @@ const DETAILS_OPEN = /^<details[\s>]/i;
 const DETAILS_CLOSE = /^<\/details>/i;
 /** A piece of a hard-cut line is never shorter than this: below it, moving to a new body is better. */
 const MIN_PIECE = 80;
+/**
+ * A line that opens a `<details>` or a fence needs this much room after it, or it moves to the next
+ * body: a cut right after an opener would leave an empty element behind.
+ */
+const KEEP_WITH_NEXT = 200;
+
+function opens(before: State, after: State): boolean {
+  return after.details.length > before.details.length || (before.fence === undefined && after.fence !== undefined);
+}
 
 function step(state: State, line: string): State {
   if (state.fence) {
@@ -180,7 +189,9 @@ function splitOnce(details: () => Iterable<string>, options: SplitOptions, digit
   for (let line = source.peek(); line !== undefined; line = source.peek()) {
     const next = step(state, line);
     const cost = line.length + 1;
-    if (used + cost + closingLength(next) + reserve <= limit) {
+    const needed = used + cost + closingLength(next) + reserve;
+    const fits = needed <= limit && (!hasContent || !opens(state, next) || needed + KEEP_WITH_NEXT <= limit);
+    if (fits) {
       parts.push(line, '\n');
       used += cost;
       state = next;

@@ -38,7 +38,8 @@ describe('splitBodies', () => {
   });
 
   it('cuts at line boundaries, closing and reopening fences and <details> at each cut', () => {
-    const details = Array.from({ length: 20 }, (_, i) => resourceBlock(i, 15)).join('\n');
+    // 25 diff lines (about 1000 characters) per resource: two never fit in one 1500-character body
+    const details = Array.from({ length: 20 }, (_, i) => resourceBlock(i, 25)).join('\n');
     const bodies = splitBodies(details, options(1500));
     expect(bodies.length).toBeGreaterThan(5);
     bodies.forEach((body, i) => {
@@ -53,6 +54,8 @@ describe('splitBodies', () => {
     expect(fencedLines(bodies)).toEqual(fencedLines([details]));
     // a resource cut in the middle is reopened with its summary marked as continued
     expect(bodies.slice(1).some((body) => /<details><summary>resource \d+ \(continued\)<\/summary>\n\n```diff\n/.test(body))).toBe(true);
+    // a cut never leaves an opened element empty: an opener moves to the next body with its content
+    for (const body of bodies) expect(body).not.toMatch(/<\/summary>\n\n(```diff\n)?(```\n)?\n?<\/details>/);
   });
 
   it('cuts a single diff larger than a body across several bodies', () => {
