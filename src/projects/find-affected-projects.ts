@@ -8,6 +8,7 @@ import picomatch from 'picomatch';
 import { DEFAULT_WHEN_MODIFIED, DEFAULT_WORKFLOW_NAME } from '../config/config-schema.js';
 import type { InfraReviewConfig } from '../config/config-schema.js';
 import { resolveFromDir } from '../config/glob-pattern.js';
+import { suggestName } from '../config/suggest-name.js';
 import { expandChangedPaths } from './changed-file.js';
 import type { ChangedFile } from './changed-file.js';
 import { buildModuleGraph, calledDirs, checkDirectories, isIacFile, moduleDependencies } from './module-graph.js';
@@ -20,6 +21,7 @@ export interface ProjectDefinition {
   workspace: string;
   tool?: 'tofu' | 'terraform';
   workflow: string;
+  /** `-var-file` paths, relative to `dir`. */
   varFiles: string[];
   autoplan: boolean;
   /** Repository-relative globs (already resolved against `dir`). */
@@ -60,21 +62,60 @@ export interface AffectedProjectsResult {
 
 export interface FindAffectedProjectsInput {
   changedFiles: readonly ChangedFile[];
+  /**
+   * True when the changed-file list is incomplete (GitHub lists at most 3000 files). Then every
+   * project counts as affected: a project must never go unplanned because its file was not listed.
+   */
+  changedFilesTruncated?: boolean;
   /** The PR head, checked out on disk. */
   checkoutDir: string;
   config: InfraReviewConfig;
 }
 
+export const TRUNCATED_REASON = 'the PR changes more files than GitHub lists, so every project is planned';
+
 /** Reads the checkout and answers which projects the change affects. Bad HCL is a project error, never a throw. */
 export async function findAffectedProjects(input: FindAffectedProjectsInput): Promise<AffectedProjectsResult> {
   const graph = await buildModuleGraph(input.checkoutDir);
   const changedPaths = expandChangedPaths(input.changedFiles);
-  const first = selectAffectedProjects(graph, input.config, changedPaths);
+  const select = () =>
+    input.changedFilesTruncated
+      ? withErrors(graph, listProjects(graph, input.config).map((project) => affected(project, TRUNCATED_REASON)))
+      : selectAffectedProjects(graph, input.config, changedPaths);
+  const first = select();
   // Syntax errors only matter where something will be planned: parse the rest of those directories now.
-  const needed = first.projects.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]);
-  await checkDirectories(graph, needed);
+  await checkDirectories(graph, first.projects.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]));
   // Select again so the errors just found attach to their projects (skipped files hold no module calls).
-  return selectAffectedProjects(graph, input.config, changedPaths);
+  return select();
+}
+
+export interface FindNamedProjectsInput {
+  /** Project names as given to `/plan -p NAME` (explicit names or autodetected dir paths). */
+  names: readonly string[];
+  checkoutDir: string;
+  config: InfraReviewConfig;
+}
+
+export interface NamedProjectsResult extends AffectedProjectsResult {
+  /** Names that match no project, with the closest known name when there is one. */
+  unknown: { name: string; suggestion?: string }[];
+}
+
+/** The projects a command names explicitly (`/plan -p envs/prod`), whether or not the PR changes them. */
+export async function findNamedProjects(input: FindNamedProjectsInput): Promise<NamedProjectsResult> {
+  const graph = await buildModuleGraph(input.checkoutDir);
+  const all = listProjects(graph, input.config);
+  const byName = new Map(all.map((project) => [project.name, project]));
+  const wanted = [...new Set(input.names)];
+  const found = all.filter((project) => wanted.includes(project.name));
+  const unknown = wanted
+    .filter((name) => !byName.has(name))
+    .map((name) => {
+      const suggestion = suggestName(name, byName.keys());
+      return suggestion === undefined ? { name } : { name, suggestion };
+    });
+  await checkDirectories(graph, found.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]));
+  return { ...withErrors(graph, found.map((project) => affected(project, 'requested by name'))), unknown };
 }
 
 /** Every project of the repository, explicit and autodetected, sorted by dir, workspace, name. */
@@ -123,7 +164,6 @@ export function selectAffectedProjects(graph: ModuleGraph, config: InfraReviewCo
   const iacDirs = new Set(graph.dirs);
   const ownerOf = new Map(changedPaths.map((file) => [file, ownerDir(file, iacDirs)]));
   const projects: AffectedProject[] = [];
-  const errors: ProjectError[] = [];
 
   for (const project of listProjects(graph, config)) {
     const matches = picomatch(project.whenModified, { dot: true });
@@ -144,26 +184,36 @@ export function selectAffectedProjects(graph: ModuleGraph, config: InfraReviewCo
       }
     }
     if (reason === undefined) continue;
+    projects.push(affected(project, reason));
+  }
+  return withErrors(graph, projects);
+}
 
-    projects.push({
-      name: project.name,
-      dir: project.dir,
-      workspace: project.workspace,
-      ...(project.tool !== undefined ? { tool: project.tool } : {}),
-      workflow: project.workflow,
-      varFiles: project.varFiles,
-      autoplan: project.autoplan,
-      origin: project.origin,
-      reason,
-    });
-    for (const dir of [project.dir, ...dependencies]) {
+function affected(project: ProjectDefinition, reason: string): AffectedProject {
+  return {
+    name: project.name,
+    dir: project.dir,
+    workspace: project.workspace,
+    ...(project.tool !== undefined ? { tool: project.tool } : {}),
+    workflow: project.workflow,
+    varFiles: [...project.varFiles],
+    autoplan: project.autoplan,
+    origin: project.origin,
+    reason,
+  };
+}
+
+/** Attaches the errors of each project's directory and of every module it uses. */
+function withErrors(graph: ModuleGraph, projects: AffectedProject[]): AffectedProjectsResult {
+  const errors: ProjectError[] = [];
+  for (const project of projects) {
+    for (const dir of [project.dir, ...moduleDependencies(graph, project.dir)]) {
       for (const error of graph.errors.get(dir) ?? []) {
         errors.push({ project: project.name, file: error.file, line: error.line, column: error.column, message: error.message });
       }
     }
   }
-
-  errors.sort((a, b) => a.project.localeCompare(b.project) || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  errors.sort((a, b) => compare(a.project, b.project) || compare(a.file, b.file) || a.line - b.line || a.column - b.column);
   return { projects, errors };
 }
 

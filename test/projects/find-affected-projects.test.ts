@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/parse-config.js';
 import type { InfraReviewConfig } from '../../src/config/config-schema.js';
-import { findAffectedProjects, listProjects } from '../../src/projects/find-affected-projects.js';
+import { findAffectedProjects, findNamedProjects, listProjects, TRUNCATED_REASON } from '../../src/projects/find-affected-projects.js';
 import type { ChangedFile } from '../../src/projects/changed-file.js';
 import { buildModuleGraph } from '../../src/projects/module-graph.js';
 import { moduleBlock, removeTree, writeTree } from './write-tree.js';
@@ -168,5 +168,31 @@ describe('findAffectedProjects', () => {
     const b = await affected(MONOREPO, [...changed].reverse());
     expect(b).toEqual(a);
     expect(a.projects.map((p) => p.name)).toEqual(['bootstrap', 'envs/prod', 'envs/staging']);
+  });
+
+  it('fails closed when the changed-file list is truncated: every project is affected', async () => {
+    const checkoutDir = await writeTree(MONOREPO);
+    roots.push(checkoutDir);
+    const result = await findAffectedProjects({ changedFiles: modified('README.md'), changedFilesTruncated: true, checkoutDir, config: config() });
+    expect(result.projects.map((p) => [p.name, p.reason])).toEqual([
+      ['bootstrap', TRUNCATED_REASON],
+      ['envs/prod', TRUNCATED_REASON],
+      ['envs/staging', TRUNCATED_REASON],
+    ]);
+  });
+});
+
+describe('findNamedProjects', () => {
+  it('finds projects by name whether or not they changed, and suggests a name for a typo', async () => {
+    const checkoutDir = await writeTree({ ...MONOREPO, 'modules/network/broken.tf': 'output "x" {\n' });
+    roots.push(checkoutDir);
+    const result = await findNamedProjects({ names: ['envs/staging', 'bootstrap', 'envs/prd', 'nothing-like-it'], checkoutDir, config: config() });
+    expect(result.projects.map((p) => [p.name, p.reason])).toEqual([
+      ['bootstrap', 'requested by name'],
+      ['envs/staging', 'requested by name'],
+    ]);
+    expect(result.unknown).toEqual([{ name: 'envs/prd', suggestion: 'envs/prod' }, { name: 'nothing-like-it' }]);
+    // envs/staging uses modules/network, whose broken file fails it; bootstrap is unaffected.
+    expect(result.errors.map((e) => [e.project, e.file])).toEqual([['envs/staging', 'modules/network/broken.tf']]);
   });
 });
