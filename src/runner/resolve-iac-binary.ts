@@ -23,20 +23,26 @@ export interface IacBinary {
 }
 
 /**
- * Which executable runs init/plan/show/apply: the project's `tool` (looked up on PATH), else IAC_BINARY
- * (a name looked up on PATH, or a path), else `tofu`, else `terraform`. Throws IacBinaryNotFoundError
- * with a message that says what was looked for and where.
+ * Which executable runs init/plan/show/apply: the project's `tool`, else IAC_BINARY (a name looked up
+ * on PATH, or a path), else `tofu`, else `terraform`. A project's tool is looked up next to a path
+ * given in IAC_BINARY first (an operator who pins /opt/iac/terraform keeps /opt/iac/tofu beside it),
+ * then on PATH. Throws IacBinaryNotFoundError with a message that says what was looked for and where.
  */
 export function resolveIacBinary(input: ResolveIacBinaryInput = {}): IacBinary {
   const env = input.env ?? process.env;
   const searchPath = env.PATH ?? '';
+  const configured = env.IAC_BINARY?.trim();
   const tool = input.tool?.trim();
   if (tool !== undefined && tool !== '') {
-    const found = findExecutable(tool, searchPath);
-    if (found === undefined) throw new IacBinaryNotFoundError(`the project's tool "${tool}" was not found on PATH (${searchPath || 'empty'})`);
+    const pinnedDir = configured?.includes('/') ? path.dirname(path.resolve(configured)) : undefined;
+    const found =
+      (pinnedDir !== undefined && !tool.includes('/') ? findExecutable(path.join(pinnedDir, tool), '') : undefined) ?? findExecutable(tool, searchPath);
+    if (found === undefined) {
+      const where = pinnedDir !== undefined ? `${pinnedDir} (next to IAC_BINARY) or on PATH` : 'on PATH';
+      throw new IacBinaryNotFoundError(`the project's tool "${tool}" was not found ${where} (PATH=${searchPath || 'empty'})`);
+    }
     return { path: found, source: 'project' };
   }
-  const configured = env.IAC_BINARY?.trim();
   if (configured !== undefined && configured !== '') {
     const found = findExecutable(configured, searchPath);
     if (found === undefined) {

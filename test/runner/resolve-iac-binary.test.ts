@@ -51,4 +51,14 @@ describe('resolveIacBinary', () => {
     expect(() => resolveIacBinary({ env: { PATH: empty, IAC_BINARY: path.join(notExecutable, 'tofu') } })).toThrow(/is not an executable file/);
     expect(() => resolveIacBinary({ tool: 'terraform', env: { PATH: empty } })).toThrow(/project's tool "terraform" was not found/);
   });
+
+  it("looks for the project's tool next to a pinned IAC_BINARY before PATH", async () => {
+    const onPath = await binDir(['tofu', 'terraform']);
+    const pinned = await binDir(['tofu', 'terraform']);
+    const env = { PATH: onPath, IAC_BINARY: path.join(pinned, 'terraform') };
+    expect(resolveIacBinary({ tool: 'tofu', env })).toEqual({ path: path.join(pinned, 'tofu'), source: 'project' });
+    const onlyTerraform = await binDir(['terraform']);
+    expect(resolveIacBinary({ tool: 'tofu', env: { PATH: onPath, IAC_BINARY: path.join(onlyTerraform, 'terraform') } }).path).toBe(path.join(onPath, 'tofu'));
+    expect(() => resolveIacBinary({ tool: 'tofu', env: { PATH: '', IAC_BINARY: path.join(onlyTerraform, 'terraform') } })).toThrow(/next to IAC_BINARY/);
+  });
 });
