@@ -1,0 +1,306 @@
+import type { PlanSummary, RiskLevel } from '../plan/analysis.js';
+
+/**
+ * The store: durable state of infra-review. One interface, two engines (SQLite by default,
+ * PostgreSQL when `DATABASE_URL` is set); both pass the same test suite (test/store).
+ *
+ * Guarantees every caller can rely on, on both engines and across processes/replicas:
+ * - `acquireLock` is atomic: of N concurrent callers for one (repo, project, workspace), exactly one
+ *   gets `{ acquired: true }`; the others learn who holds it. Re-acquiring a lock your PR holds succeeds.
+ * - `claimJob` hands a queued job to exactly one worker.
+ * - `enqueueJob` never duplicates a job whose key is already queued or running.
+ * - `claimOnce(key)` is true for exactly one caller of a key, ever (until pruned).
+ * - `getPlanFile` returns the bytes only if their SHA-256 still matches the one recorded at `putPlanFile`.
+ *
+ * Timestamps are `Date`s (stored as epoch milliseconds). JSON fields round-trip through `JSON.stringify`.
+ *
+ * Usage:
+ * ```ts
+ * const store = await openStore({ dataDir: process.env.DATA_DIR, databaseUrl: process.env.DATABASE_URL });
+ * const lock = await store.acquireLock({ repo: 'acme/infra', project: 'prod', workspace: 'default', pr: 12, holder: 'alice' });
+ * if (!lock.acquired) reply(`locked by #${lock.heldBy.pr} (${lock.heldBy.holder})`);
+ * ```
+ */
+export interface Store {
+  /** 'sqlite' or 'postgres': which engine serves this store. */
+  readonly engine: StoreEngine;
+
+  // ---- plans ------------------------------------------------------------------------------
+  /** Record a plan (usually with status 'planning' when the job starts, then `updatePlan`). */
+  recordPlan(input: NewPlan): Promise<PlanRecord>;
+  /** Change a plan's status, planfile, analysis summary or risk; returns the updated record. */
+  updatePlan(id: number, patch: PlanPatch): Promise<PlanRecord>;
+  getPlan(id: number): Promise<PlanRecord | undefined>;
+  /** Newest plan of a project on a PR (optionally for one head SHA). */
+  latestPlan(query: { repo: string; pr: number; project: string; workspace: string; headSha?: string }): Promise<PlanRecord | undefined>;
+  /** Plans of a PR, newest first. */
+  listPlans(query: { repo: string; pr: number; headSha?: string }): Promise<PlanRecord[]>;
+
+  // ---- plan files ---------------------------------------------------------------------------
+  /**
+   * Store a binary plan file: under DATA_DIR/plans (mode 0600) on SQLite, in the database (bytea) on
+   * PostgreSQL so that any replica can apply it. Returns where it is and its SHA-256 (hex).
+   */
+  putPlanFile(owner: PlanFileOwner, data: Uint8Array): Promise<PlanFileRef>;
+  /** Read a plan file; throws `PlanFileError` ('missing' | 'hash-mismatch' | 'bad-location') unless its SHA-256 matches `ref.sha256`. */
+  getPlanFile(ref: Pick<PlanFileRef, 'location' | 'sha256'>): Promise<Buffer>;
+  /**
+   * Delete plans (records and files), finished jobs and processed-delivery keys older than `ms`.
+   * Locks, applies and the audit trail are never pruned.
+   */
+  pruneOlderThan(ms: number): Promise<PruneResult>;
+
+  // ---- locks --------------------------------------------------------------------------------
+  acquireLock(input: LockRequest): Promise<LockResult>;
+  /** Release one lock; only the holding PR can release it unless `force` (operators, /unlock by an admin). Returns whether a lock was removed. */
+  releaseLock(input: { repo: string; project: string; workspace: string; pr?: number; force?: boolean }): Promise<boolean>;
+  /** Release every lock a PR holds (PR closed or merged); returns the released locks. */
+  releaseLocksForPr(repo: string, pr: number): Promise<LockRecord[]>;
+  getLock(key: { repo: string; project: string; workspace: string }): Promise<LockRecord | undefined>;
+  listLocks(filter?: { repo?: string; pr?: number }): Promise<LockRecord[]>;
+
+  // ---- applies and rollbacks ----------------------------------------------------------------
+  recordApplyStart(input: NewApply): Promise<ApplyRecord>;
+  recordApplyFinish(id: number, result: { outcome: Exclude<ApplyOutcome, 'running'>; outputDigest?: string | null }): Promise<ApplyRecord>;
+  getApply(id: number): Promise<ApplyRecord | undefined>;
+  /**
+   * The newest successful apply (kind 'apply' or 'rollback') of a project; with `beforeId`, the newest
+   * one older than that apply: the state a rollback returns to.
+   */
+  lastSuccessfulApply(repo: string, project: string, workspace: string, options?: { beforeId?: number }): Promise<ApplyRecord | undefined>;
+  /** Applies and rollbacks, newest first. */
+  listApplies(filter: { repo: string; pr?: number; project?: string; workspace?: string }): Promise<ApplyRecord[]>;
+
+  // ---- jobs (the queue in src/jobs/ builds on these) ------------------------------------------
+  /** Insert a queued job unless one with the same key is queued or running; then `created` is false and `job` is that one. */
+  enqueueJob(input: NewJob): Promise<{ job: Job; created: boolean }>;
+  /** Atomically move the oldest queued job of one of `kinds` to 'running' for `owner`. */
+  claimJob(owner: string, kinds: readonly string[]): Promise<Job | undefined>;
+  /**
+   * Refresh the heartbeat of `owner`'s running jobs and report, per job, whether it must stop:
+   * a cancellation was requested (superseded) or the job is no longer running for this owner.
+   */
+  heartbeatJobs(owner: string, ids: readonly number[]): Promise<JobHeartbeat[]>;
+  /** Finish a running job of `owner`; a job that is no longer this owner's is left alone (returns undefined). */
+  finishJob(id: number, owner: string, result: { status: JobFinalStatus; error?: string | null; result?: unknown }): Promise<Job | undefined>;
+  getJob(id: number): Promise<Job | undefined>;
+  listJobs(filter?: { repo?: string; pr?: number; status?: JobStatus | JobStatus[]; kind?: string }): Promise<Job[]>;
+  /**
+   * A newer head SHA supersedes the PR's `plan` jobs for other SHAs: queued ones become 'superseded' at
+   * once, running ones get a cancellation request their worker sees on its next heartbeat.
+   */
+  supersedePlanJobs(input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }>;
+  /**
+   * Mark abandoned running jobs 'interrupted' and return them (each job is returned to exactly one caller).
+   * Abandoned: heartbeat older than `leaseMs`, or (SQLite) the owning process on this host is dead.
+   * Jobs of `exceptOwner` are never touched. Interrupted jobs are never re-run automatically.
+   */
+  recoverInterruptedJobs(options: { leaseMs: number; exceptOwner?: string }): Promise<Job[]>;
+
+  // ---- audit --------------------------------------------------------------------------------
+  /** Append one command or decision with its reason to the audit trail. */
+  audit(event: AuditEventInput): Promise<AuditEvent>;
+  /** Audit events of a repository (optionally one PR), oldest first. */
+  listAudit(filter: { repo: string; pr?: number; limit?: number }): Promise<AuditEvent[]>;
+
+  // ---- exactly-once -------------------------------------------------------------------------
+  /** True only for the first caller of `key` across all processes (redelivered webhooks, repeated comments). */
+  claimOnce(key: string): Promise<boolean>;
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+  /** Throws when the database cannot be reached (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StoreEngine = 'sqlite' | 'postgres';
+
+export type PlanStatus = 'planning' | 'planned' | 'failed' | 'applying' | 'applied' | 'apply-failed' | 'superseded' | 'discarded';
+
+export interface NewPlan {
+  repo: string;
+  pr: number;
+  project: string;
+  workspace: string;
+  headSha: string;
+  baseSha: string;
+  status?: PlanStatus;
+  planfile?: PlanFileRef | null;
+  summary?: PlanSummary | null;
+  risk?: RiskLevel | null;
+}
+
+export interface PlanPatch {
+  status?: PlanStatus;
+  planfile?: PlanFileRef | null;
+  summary?: PlanSummary | null;
+  risk?: RiskLevel | null;
+}
+
+export interface PlanRecord {
+  id: number;
+  repo: string;
+  pr: number;
+  project: string;
+  workspace: string;
+  headSha: string;
+  baseSha: string;
+  status: PlanStatus;
+  planfile: PlanFileRef | null;
+  summary: PlanSummary | null;
+  risk: RiskLevel | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface PlanFileOwner {
+  repo: string;
+  pr: number;
+  project: string;
+  workspace: string;
+  headSha: string;
+}
+
+export interface PlanFileRef {
+  /** Opaque: `file:plans/...` (relative to DATA_DIR) or `db:<id>`. */
+  location: string;
+  /** Lower-case hex SHA-256 of the bytes. */
+  sha256: string;
+  size: number;
+}
+
+export interface PruneResult {
+  plans: number;
+  planFiles: number;
+  jobs: number;
+  processedKeys: number;
+}
+
+export interface LockRequest {
+  repo: string;
+  project: string;
+  workspace: string;
+  pr: number;
+  /** Who took it (GitHub login or 'infra-review'). */
+  holder: string;
+}
+
+export interface LockRecord {
+  repo: string;
+  project: string;
+  workspace: string;
+  pr: number;
+  holder: string;
+  since: Date;
+}
+
+export type LockResult = { acquired: true; lock: LockRecord } | { acquired: false; heldBy: { pr: number; holder: string; since: Date } };
+
+export type ApplyKind = 'apply' | 'rollback';
+export type ApplyOutcome = 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface NewApply {
+  kind: ApplyKind;
+  repo: string;
+  pr: number;
+  project: string;
+  workspace: string;
+  /** The commit applied (a rollback: the commit whose state is restored). */
+  sha: string;
+  actor: string;
+  planId?: number | null;
+  /** For a rollback: the apply it undoes. */
+  rollbackOf?: number | null;
+  jobId?: number | null;
+}
+
+export interface ApplyRecord {
+  id: number;
+  kind: ApplyKind;
+  repo: string;
+  pr: number;
+  project: string;
+  workspace: string;
+  sha: string;
+  actor: string;
+  planId: number | null;
+  rollbackOf: number | null;
+  jobId: number | null;
+  outcome: ApplyOutcome;
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** SHA-256 of the (redacted) output, so a log can be matched later without storing it. */
+  outputDigest: string | null;
+}
+
+/** Job kinds used by the app; any string is accepted so later commands can add kinds. */
+export type JobKind = 'plan' | 'apply' | 'rollback' | (string & {});
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'superseded' | 'cancelled' | 'interrupted';
+export type JobFinalStatus = Exclude<JobStatus, 'queued' | 'running'>;
+
+export interface NewJob {
+  kind: JobKind;
+  repo: string;
+  pr: number;
+  headSha: string;
+  /** The command that asked for it, e.g. 'plan', '/apply -p prod'; part of the key. Defaults to `kind`. */
+  command?: string;
+  /** Handler input; must be JSON-serialisable. Never put secrets here: it is stored. */
+  payload?: unknown;
+  /** Overrides the derived key `repo#pr@headSha:command`. */
+  key?: string;
+}
+
+export interface Job {
+  id: number;
+  key: string;
+  kind: JobKind;
+  repo: string;
+  pr: number;
+  headSha: string;
+  command: string;
+  payload: unknown;
+  status: JobStatus;
+  owner: string | null;
+  attempts: number;
+  /** Set when a cancellation was requested (e.g. 'superseded by <sha>'). */
+  cancelReason: string | null;
+  error: string | null;
+  result: unknown;
+  createdAt: Date;
+  startedAt: Date | null;
+  heartbeatAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface JobHeartbeat {
+  id: number;
+  /** Why the job must stop, or null to keep going. */
+  stop: null | { reason: 'cancel-requested'; detail: string } | { reason: 'lost'; detail: string };
+}
+
+export interface AuditEventInput {
+  repo: string;
+  pr?: number | null;
+  /** Who caused it: a GitHub login, or 'infra-review' for the app's own decisions. */
+  actor: string;
+  /** What happened, e.g. 'command:/apply', 'decision:apply-denied', 'lock:acquired'. */
+  action: string;
+  project?: string | null;
+  workspace?: string | null;
+  /** The decision's reason in words ("missing approval from @acme/sre"). */
+  reason?: string | null;
+  /** Extra structured context (delivery id, comment id, SHA...). Never secrets. */
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditEvent extends Required<Omit<AuditEventInput, 'details'>> {
+  id: number;
+  at: Date;
+  details: Record<string, unknown> | null;
+}
+
+/** Derived job key: one job per (repo, PR, head SHA, command). */
+export function jobKey(input: { repo: string; pr: number; headSha: string; command: string }): string {
+  return `${input.repo}#${input.pr}@${input.headSha}:${input.command}`;
+}
