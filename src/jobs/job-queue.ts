@@ -10,6 +10,13 @@ export type JobHandler = (job: Job, signal: AbortSignal) => Promise<unknown>;
 
 export type InterruptedHook = (jobs: Job[]) => void | Promise<void>;
 
+/** Told when a job starts and ends in this process (metrics, logs). Must not throw; errors are logged. */
+export interface JobObserver {
+  started?(job: Job): void;
+  /** `lost`: another replica took the job over (declared it abandoned); its final status is not ours to write. */
+  finished?(job: Job, status: JobFinalStatus | 'lost', durationMs: number): void;
+}
+
 /** A pino-compatible logger subset (Probot's `app.log` fits). */
 export interface JobQueueLogger {
   info(obj: object, msg: string): void;
@@ -31,6 +38,7 @@ export interface JobQueueOptions {
   /** How long `stop()` waits for running jobs before aborting them (default 30 s). */
   shutdownGraceMs?: number;
   onInterrupted?: InterruptedHook;
+  observer?: JobObserver;
   logger?: JobQueueLogger;
 }
 
@@ -81,6 +89,7 @@ export class JobQueue {
   private readonly leaseMs: number;
   private readonly shutdownGraceMs: number;
   private readonly logger: JobQueueLogger;
+  private readonly observer: JobObserver;
   private readonly handlers = new Map<string, JobHandler>();
   private readonly hooks: InterruptedHook[] = [];
   private readonly running = new Map<number, RunningJob>();
@@ -102,6 +111,7 @@ export class JobQueue {
     // A lease shorter than two heartbeats would declare healthy jobs abandoned.
     if (this.leaseMs < 2 * this.heartbeatMs) throw new RangeError(`leaseMs (${this.leaseMs}) must be at least twice heartbeatMs (${this.heartbeatMs})`);
     this.logger = options.logger ?? stderrLogger;
+    this.observer = options.observer ?? {};
     if (options.onInterrupted) this.hooks.push(options.onInterrupted);
   }
 
@@ -203,6 +213,18 @@ export class JobQueue {
     return [...this.running.values()].map((r) => r.job);
   }
 
+  /** Whether `start()` ran and `stop()` did not (for /readyz). */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  /** Queued jobs in the store (all replicas) and jobs running in this process, per kind (for metrics). */
+  async counts(): Promise<{ queued: Record<string, number>; running: Record<string, number> }> {
+    const running: Record<string, number> = {};
+    for (const { job } of this.running.values()) running[job.kind] = (running[job.kind] ?? 0) + 1;
+    return { queued: await this.store.countJobs('queued'), running };
+  }
+
   /** Look for work now (enqueue does this; also useful after registering handlers). */
   wake(): void {
     if (!this.started) return;
@@ -244,6 +266,8 @@ export class JobQueue {
   private async execute(entry: RunningJob): Promise<void> {
     const { job } = entry;
     const handler = this.handlers.get(job.kind);
+    const startedAt = Date.now();
+    this.observe(() => this.observer.started?.(job));
     let status: JobFinalStatus = 'succeeded';
     let error: string | null = null;
     let result: unknown;
@@ -255,10 +279,15 @@ export class JobQueue {
       error = errorText(thrown);
     }
     if (entry.stopped) {
-      if (entry.stopped.reason === 'lost') return; // someone else already wrote its final status
+      if (entry.stopped.reason === 'lost') {
+        // someone else already wrote its final status
+        this.observe(() => this.observer.finished?.(job, 'lost', Date.now() - startedAt));
+        return;
+      }
       status = entry.stopped.reason === 'superseded' ? 'superseded' : 'interrupted';
       error = entry.stopped.message;
     }
+    this.observe(() => this.observer.finished?.(job, status, Date.now() - startedAt));
     try {
       const finished = await this.store.finishJob(job.id, this.owner, { status, error, result });
       if (finished?.status === 'interrupted') await this.callHooks([finished]);
@@ -287,6 +316,14 @@ export class JobQueue {
     if (entry.stopped) return;
     entry.stopped = reason;
     entry.controller.abort(reason);
+  }
+
+  private observe(call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.logger.error({ err: errorText(error) }, 'job observer failed');
+    }
   }
 
   private async callHooks(jobs: Job[]): Promise<void> {

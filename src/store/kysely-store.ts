@@ -419,6 +419,16 @@ export class KyselyStore implements Store {
     return rows.map(toJob);
   }
 
+  async countJobs(status: JobStatus): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select((eb) => ['kind', eb.fn.countAll<number>().as('count')])
+      .where('status', '=', status)
+      .groupBy('kind')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.kind, Number(r.count)]));
+  }
+
   async supersedePlanJobs(input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
     const reason = `superseded by ${input.headSha}`;
     const superseded = await this.db
@@ -453,18 +463,23 @@ export class KyselyStore implements Store {
     const dead = owners
       .map((o) => o.owner)
       .filter((o): o is string => o !== null && o !== options.exceptOwner && (this.engine === 'sqlite' ? ownerIsDeadLocally(o) : false));
-    const rows = await this.db
-      .updateTable('jobs')
-      .set({ status: 'interrupted', finished_at: now, error: 'the worker running this job stopped (crash, restart or lost heartbeat); it is not re-run automatically' })
-      .where('status', '=', 'running')
-      .$if(options.exceptOwner !== undefined, (q) => q.where('owner', '!=', options.exceptOwner as string))
-      .where((eb) => {
-        const abandoned = [eb('heartbeat_at', '<', cutoff), eb('heartbeat_at', 'is', null)];
-        if (dead.length > 0) abandoned.push(eb('owner', 'in', dead));
-        return eb.or(abandoned);
-      })
-      .returningAll()
-      .execute();
+    const abandoned = (status: 'interrupted' | 'superseded', error: string | undefined) =>
+      this.db
+        .updateTable('jobs')
+        .set((eb) => ({ status, finished_at: now, error: error ?? eb.ref('cancel_reason') }))
+        .where('status', '=', 'running')
+        .where('cancel_reason', status === 'superseded' ? 'is not' : 'is', null)
+        .$if(options.exceptOwner !== undefined, (q) => q.where('owner', '!=', options.exceptOwner as string))
+        .where((eb) => {
+          const silent = [eb('heartbeat_at', '<', cutoff), eb('heartbeat_at', 'is', null)];
+          if (dead.length > 0) silent.push(eb('owner', 'in', dead));
+          return eb.or(silent);
+        })
+        .returningAll()
+        .execute();
+    // A superseded plan whose worker died needs no report: a newer plan replaces it anyway.
+    await abandoned('superseded', undefined);
+    const rows = await abandoned('interrupted', 'the worker running this job stopped (crash, restart or lost heartbeat); it is not re-run automatically');
     const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
     if (jobs.length > 0) {
       // An apply whose job died did not finish: say so in its record rather than leaving it 'running'.

@@ -85,6 +85,8 @@ export interface Store {
   finishJob(id: number, owner: string, result: { status: JobFinalStatus; error?: string | null; result?: unknown }): Promise<Job | undefined>;
   getJob(id: number): Promise<Job | undefined>;
   listJobs(filter?: { repo?: string; pr?: number; status?: JobStatus | JobStatus[]; kind?: string }): Promise<Job[]>;
+  /** How many jobs have `status`, per kind (for the queued-jobs gauge). */
+  countJobs(status: JobStatus): Promise<Record<string, number>>;
   /**
    * A newer head SHA supersedes the PR's `plan` jobs for other SHAs: queued ones become 'superseded' at
    * once, running ones get a cancellation request their worker sees on its next heartbeat.
@@ -94,6 +96,7 @@ export interface Store {
    * Mark abandoned running jobs 'interrupted' and return them (each job is returned to exactly one caller).
    * Abandoned: heartbeat older than `leaseMs`, or (SQLite) the owning process on this host is dead.
    * Jobs of `exceptOwner` are never touched. Interrupted jobs are never re-run automatically.
+   * An abandoned job that was already asked to cancel (superseded) becomes 'superseded' and is not returned.
    */
   recoverInterruptedJobs(options: { leaseMs: number; exceptOwner?: string }): Promise<Job[]>;
 

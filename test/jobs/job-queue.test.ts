@@ -153,6 +153,40 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
       expect((await q.enqueue({ kind: 'plan', repo, pr: 1, headSha: 'a1' })).created).toBe(true);
     });
 
+    it('tells its observer when jobs start and end, and counts queued and running jobs per kind', async () => {
+      const events: string[] = [];
+      const q = queue(store, {
+        observer: {
+          started: (job) => events.push(`started ${job.id}`),
+          finished: (job, status, ms) => events.push(`finished ${job.id} ${status} ${ms >= 0}`),
+        },
+      });
+      const g = gate();
+      q.register('plan', g.handler);
+      q.register('apply', async () => {
+        throw new Error('no');
+      });
+      await q.enqueue({ kind: 'apply', repo, pr: 9, headSha: 'x' });
+      const plan = await q.enqueue({ kind: 'plan', repo, pr: 1, headSha: 'a1' });
+      await q.enqueue({ kind: 'plan', repo, pr: 2, headSha: 'a1' });
+      await q.enqueue({ kind: 'rollback', repo, pr: 3, headSha: 'a1' });
+      expect(await q.counts()).toEqual({ queued: { apply: 1, plan: 2, rollback: 1 }, running: {} });
+      expect(q.isStarted).toBe(false);
+      await q.start();
+      expect(q.isStarted).toBe(true);
+      await waitFor('both plans to start', () => g.started.length === 2);
+      const counts = await q.counts();
+      expect(counts.running).toEqual({ plan: 2 });
+      expect(counts.queued).toEqual({ rollback: 1 });
+      g.release(plan.job.id);
+      await waitForStatus(store, plan.job.id, 'succeeded');
+      const apply = (await store.listJobs({ kind: 'apply' }))[0] as Job;
+      expect(events).toContain(`started ${apply.id}`);
+      expect(events).toContain(`finished ${apply.id} failed true`);
+      expect(events).toContain(`finished ${plan.job.id} succeeded true`);
+      expect(events.indexOf(`started ${plan.job.id}`)).toBeLessThan(events.indexOf(`finished ${plan.job.id} succeeded true`));
+    });
+
     it('claims only kinds it has handlers for', async () => {
       const q = queue(store);
       q.register('plan', async () => 'ok');
@@ -261,6 +295,18 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(ran).toEqual([]);
       expect((await store.getJob(job.id))?.status).toBe('interrupted');
+    });
+
+    it('closes an abandoned job that was already superseded as superseded, without reporting it', async () => {
+      const { job } = await store.enqueueJob({ kind: 'plan', repo, pr: 1, headSha: 'old' });
+      await store.claimJob('elsewhere:4242:deadbeef', ['plan']);
+      const abandonedApply = await store.enqueueJob({ kind: 'apply', repo, pr: 2, headSha: 'x' });
+      await store.claimJob('elsewhere:4242:deadbeef', ['apply']);
+      expect((await store.supersedePlanJobs({ repo, pr: 1, headSha: 'new' })).cancelRequested.map((j) => j.id)).toEqual([job.id]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const reported = await store.recoverInterruptedJobs({ leaseMs: 0 });
+      expect(reported.map((j) => j.id)).toEqual([abandonedApply.job.id]);
+      expect(await store.getJob(job.id)).toMatchObject({ status: 'superseded', error: 'superseded by new' });
     });
 
     it('stops a job another replica declared abandoned', async () => {
