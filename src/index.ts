@@ -1,6 +1,70 @@
-import type { Probot } from 'probot';
+import type { ApplicationFunctionOptions, Context, Probot } from 'probot';
+import type { Logger } from 'pino';
+import { readSettings } from './runtime/read-settings.js';
+import { Runtime } from './runtime/start-runtime.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createHealthRoutes } from './http/health-routes.js';
+import { handlePullRequest } from './handlers/pull-request.js';
+import { handlePullRequestReview } from './handlers/pull-request-review.js';
+import { handleIssueComment } from './handlers/issue-comment.js';
 
-/** The Probot app function: wires handlers, nothing else. */
-export default function app(probot: Probot): void {
-  probot.log.info('infra-review loaded');
+export interface AppOptions {
+  /** Injected by tests; the server uses the environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+  metrics?: Metrics;
+  /** Receives the runtime once created (tests wait on `whenReady()` and stop it). */
+  onRuntime?: (runtime: Runtime) => void;
 }
+
+/** The Probot app function: wires handlers, HTTP routes and the runtime, nothing else. */
+export function createApp(options: AppOptions = {}) {
+  return async function app(probot: Probot, appOptions?: ApplicationFunctionOptions): Promise<void> {
+    const log = probot.log as unknown as Logger;
+    const settings = readSettings(options.env ?? process.env);
+    const metrics = options.metrics ?? createMetrics();
+    const runtime = new Runtime(probot, settings, metrics, log);
+    options.onRuntime?.(runtime);
+    runtime.start();
+
+    const track =
+      <E extends 'pull_request' | 'pull_request_review' | 'issue_comment'>(event: E, handle: (context: Context<E>) => Promise<string>) =>
+      async (context: Context<E>) => {
+        try {
+          const outcome = await handle(context);
+          metrics.webhookDeliveries.inc({ event, outcome });
+        } catch (error) {
+          metrics.webhookDeliveries.inc({ event, outcome: 'failed' });
+          throw error;
+        }
+      };
+    probot.on('pull_request', track('pull_request', (context) => handlePullRequest(context, runtime.queue)));
+    probot.on('pull_request_review', track('pull_request_review', (context) => handlePullRequestReview(context, runtime.queue)));
+    probot.on('issue_comment', track('issue_comment', (context) => handleIssueComment(context, runtime.queue, runtime.store)));
+
+    // Probot passes addHandler when a server runs the app; unit tests load the app without one.
+    let serving = false;
+    try {
+      appOptions?.addHandler(createHealthRoutes({ registry: metrics.registry, probes: runtime.readinessProbes() }));
+      serving = appOptions !== undefined;
+    } catch (error) {
+      log.debug({ err: error }, 'no HTTP server: health and metrics routes not mounted');
+    }
+    if (serving) {
+      // Finish or hand back running jobs and close the database before the process ends.
+      const shutdown = (signal: NodeJS.Signals) => {
+        log.info({ signal }, 'stopping workers and closing the store');
+        runtime.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'unclean shutdown');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    }
+  };
+}
+
+export default createApp();

@@ -284,6 +284,10 @@ export const infraReviewConfigSchema = z
       .strictObject({
         requirements: requirements.prefault({}),
         automerge: z.boolean().default(false).meta({ description: 'Merge the PR once every project is applied.' }),
+        merge_method: z
+          .enum(['merge', 'squash', 'rebase'])
+          .default('merge')
+          .meta({ description: 'How automerge merges: merge, squash or rebase. The merge is pinned to the applied head SHA.' }),
         allowed: z.array(owner).default([]).meta({ description: 'Who may /apply ("@user", "@org/team"); empty: anyone with write access.' }),
       })
       .prefault({}),

@@ -114,6 +114,18 @@ export const API_PERMISSIONS = {
     level: 'write',
     usedBy: ['setDeploymentStatus'],
   },
+  'GET /repos/{owner}/{repo}/pulls/{pull_number}': {
+    permission: 'pull_requests',
+    level: 'read',
+    usedBy: ['getPullRequest'],
+    note: 'A comment event carries no head SHA: commands read the PR as it is now.',
+  },
+  'GET /repos/{owner}/{repo}/git/ref/{ref}': {
+    permission: 'contents',
+    level: 'read',
+    usedBy: ['getBranchSha'],
+    note: 'Where the base branch is now, for the "base diverged" apply requirement.',
+  },
   'GET /app': {
     permission: null,
     level: null,

@@ -34,7 +34,7 @@ export interface EnsurePlanCommentResult {
   deletedIds: number[];
 }
 
-interface ExistingComment {
+export interface ExistingComment {
   id: number;
   body: string;
   html_url: string;
@@ -72,7 +72,7 @@ export async function ensurePlanComment(
     }
   });
 
-  const existing = await listOurMarkedComments(octokit, repo, prNumber, options.botLogin, marker);
+  const existing = { byPart: await findPlanComments(octokit, repo, prNumber, { botLogin: options.botLogin, marker }) };
 
   const comments: EnsuredComment[] = [];
   for (const [index, body] of wanted.entries()) {
@@ -105,13 +105,15 @@ export async function ensurePlanComment(
   return { comments, deletedIds };
 }
 
-async function listOurMarkedComments(
+/** Our plan comments of a PR by part number (1 = main), oldest first within a part. */
+export async function findPlanComments(
   octokit: GitHubClient,
   repo: RepoRef,
   prNumber: number,
-  login: string,
-  marker: string,
-): Promise<{ byPart: Map<number, ExistingComment[]> }> {
+  options: { botLogin: string; marker?: string },
+): Promise<Map<number, ExistingComment[]>> {
+  const login = options.botLogin;
+  const marker = options.marker ?? DEFAULT_PLAN_MARKER;
   const all = await octokit.paginate(octokit.rest.issues.listComments, {
     ...repo,
     issue_number: prNumber,
@@ -134,7 +136,7 @@ async function listOurMarkedComments(
     list.push({ id: comment.id, body, html_url: comment.html_url });
     byPart.set(part, list);
   }
-  return { byPart };
+  return byPart;
 }
 
 function normaliseNewlines(text: string): string {

@@ -41,6 +41,8 @@ export interface AffectedProject {
   origin: 'config' | 'autodetect';
   /** Why it is affected, for the comment: `changed envs/prod/main.tf`, `uses module modules/net (changed ...)`. */
   reason: string;
+  /** The changed paths that affect it, directly or through a local module (approvals map files to projects with it). */
+  files: string[];
 }
 
 /** A problem that makes a project fail before planning, e.g. an HCL syntax error in it or a module it uses. */
@@ -171,25 +173,16 @@ export function selectAffectedProjects(graph: ModuleGraph, config: InfraReviewCo
     // catch envs/prod/modules/x/main.tf, which belongs to that module.
     const direct = changedPaths.filter((file) => matches(file) && (project.origin === 'config' || ownerOf.get(file) === project.dir));
     const dependencies = moduleDependencies(graph, project.dir);
-    let reason: string | undefined;
-    if (direct.length > 0) {
-      reason = `changed ${describeFiles(direct)}`;
-    } else {
-      for (const moduleDir of dependencies) {
-        const inModule = changedPaths.filter((file) => ownerOf.get(file) === moduleDir);
-        if (inModule.length > 0) {
-          reason = `uses module ${moduleDir} (changed ${describeFiles(inModule)})`;
-          break;
-        }
-      }
-    }
+    const viaModules = dependencies.map((moduleDir) => ({ moduleDir, files: changedPaths.filter((file) => ownerOf.get(file) === moduleDir) })).filter((entry) => entry.files.length > 0);
+    const firstModule = viaModules[0];
+    const reason = direct.length > 0 ? `changed ${describeFiles(direct)}` : firstModule ? `uses module ${firstModule.moduleDir} (changed ${describeFiles(firstModule.files)})` : undefined;
     if (reason === undefined) continue;
-    projects.push(affected(project, reason));
+    projects.push(affected(project, reason, [...new Set([...direct, ...viaModules.flatMap((entry) => entry.files)])].sort()));
   }
   return withErrors(graph, projects);
 }
 
-function affected(project: ProjectDefinition, reason: string): AffectedProject {
+function affected(project: ProjectDefinition, reason: string, files: string[] = []): AffectedProject {
   return {
     name: project.name,
     dir: project.dir,
@@ -200,6 +193,7 @@ function affected(project: ProjectDefinition, reason: string): AffectedProject {
     autoplan: project.autoplan,
     origin: project.origin,
     reason,
+    files,
   };
 }
 

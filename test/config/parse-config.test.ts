@@ -41,6 +41,7 @@ const DEFAULTS: InfraReviewConfig = {
   apply: {
     requirements: { plan_current: true, undiverged: true, approved: true, plan_succeeded: true, pr_open: true, locked: true, plan_unchanged: true },
     automerge: false,
+    merge_method: 'merge',
     allowed: [],
   },
   rollback: { enabled: true, max_risk: 'high', on_failure: false, allowed: [] },

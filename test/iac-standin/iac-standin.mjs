@@ -249,6 +249,7 @@ async function plan(ctx, args) {
   }
   requireInit(ctx);
   const config = await loadConfig(ctx);
+  ctx.backendPath = config.backendPath;
   const state = readState(ctx);
   const fileVars = await readVarFiles(ctx, flags['var-file'] ?? []);
   const result = computePlan(ctx, config, state, { vars: flags.var ?? [], fileVars, destroy: flags.destroy === true });
@@ -258,6 +259,7 @@ async function plan(ctx, args) {
       [PLAN_MARKER]: 1,
       flavor: ctx.flavor,
       prior: state ? { lineage: state.lineage, serial: state.serial } : null,
+      backendPath: config.backendPath ?? null,
       config: result.snapshot,
       document: result.document,
     };
@@ -300,9 +302,11 @@ async function apply(ctx, args) {
     'var-file': 'multi',
   });
   let saved;
-  const state = readState(ctx);
+  let state;
   if (positional.length === 1) {
     saved = readPlanFile(ctx, positional[0]);
+    ctx.backendPath = saved.backendPath ?? undefined;
+    state = readState(ctx);
     const prior = saved.prior;
     const stale = prior === null ? state !== null : state === null || state.lineage !== prior.lineage || state.serial !== prior.serial;
     if (stale) {
@@ -316,6 +320,8 @@ async function apply(ctx, args) {
   } else if (positional.length === 0 && flags['auto-approve']) {
     requireInit(ctx);
     const config = await loadConfig(ctx);
+    ctx.backendPath = config.backendPath;
+    state = readState(ctx);
     const fileVars = await readVarFiles(ctx, flags['var-file'] ?? []);
     const result = computePlan(ctx, config, state, { vars: flags.var ?? [], fileVars, destroy: false });
     saved = { document: result.document, config: result.snapshot };
@@ -460,7 +466,15 @@ function mergeFile(ctx, config, file, body) {
     } else if (kind === 'provider') {
       for (const [name, list] of Object.entries(blocks)) config.providers[name] = list[0] ?? {};
     } else if (kind === 'terraform') {
-      // required_version / required_providers: nothing to check here
+      // required_version / required_providers: nothing to check. A local backend's `path` keeps the state
+      // outside the working directory, as a remote backend does for a fresh checkout.
+      for (const terraformBody of blocks) {
+        const backend = terraformBody?.backend;
+        if (!backend) continue;
+        const local = backend.local?.[0];
+        if (local && Object.keys(backend).length === 1) config.backendPath = local.path;
+        else unsupported(`a backend other than "local"`);
+      }
     } else {
       unsupported(`a "${kind}" block`);
     }
@@ -731,8 +745,9 @@ function evaluateOutputs(ctx, config, variables, resourceValue) {
 /** `terraform.tfstate` for the default workspace, `terraform.tfstate.d/NAME/terraform.tfstate` otherwise (TF_WORKSPACE). */
 function statePath(ctx) {
   const workspace = ctx.env.TF_WORKSPACE;
-  if (workspace && workspace !== 'default') return path.join(ctx.cwd, 'terraform.tfstate.d', workspace, STATE_FILE);
-  return path.join(ctx.cwd, STATE_FILE);
+  const file = ctx.backendPath ? path.resolve(ctx.cwd, ctx.backendPath) : path.join(ctx.cwd, STATE_FILE);
+  if (workspace && workspace !== 'default') return path.join(path.dirname(file), 'terraform.tfstate.d', workspace, path.basename(file));
+  return file;
 }
 
 function readState(ctx) {

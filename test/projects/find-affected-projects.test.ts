@@ -57,7 +57,7 @@ describe('findAffectedProjects', () => {
     const result = await affected(MONOREPO, modified('envs/prod/prod.tfvars'));
     expect(result).toEqual({
       projects: [
-        { name: 'envs/prod', dir: 'envs/prod', workspace: 'default', workflow: 'default', varFiles: [], autoplan: true, origin: 'autodetect', reason: 'changed envs/prod/prod.tfvars' },
+        { name: 'envs/prod', dir: 'envs/prod', workspace: 'default', workflow: 'default', varFiles: [], autoplan: true, origin: 'autodetect', reason: 'changed envs/prod/prod.tfvars', files: ['envs/prod/prod.tfvars'] },
       ],
       errors: [],
     });
@@ -69,6 +69,8 @@ describe('findAffectedProjects', () => {
       ['envs/prod', 'uses module modules/network (changed modules/network/main.tf)'],
       ['envs/staging', 'uses module modules/network (changed modules/network/main.tf)'],
     ]);
+    // Each project lists the changed files that reach it, through modules too (approvals map files to projects).
+    expect(network.projects.map((p) => p.files)).toEqual([['modules/network/main.tf'], ['modules/network/main.tf']]);
     const nested = await affected(MONOREPO, modified('modules/app/dns/main.tf'));
     expect(nested.projects.map((p) => p.name)).toEqual(['envs/prod']);
     const template = await affected(MONOREPO, modified('modules/app/templates/user_data.tpl'));
@@ -133,7 +135,7 @@ describe('findAffectedProjects', () => {
     const files = { ...MONOREPO, 'shared/settings.yaml': 'a: 1\n' };
     const byShared = await affected(files, modified('shared/settings.yaml'), cfg);
     expect(byShared.projects).toEqual([
-      { name: 'prod-eu', dir: 'envs/prod', workspace: 'eu', tool: 'tofu', workflow: 'default', varFiles: ['prod.tfvars'], autoplan: false, origin: 'config', reason: 'changed shared/settings.yaml' },
+      { name: 'prod-eu', dir: 'envs/prod', workspace: 'eu', tool: 'tofu', workflow: 'default', varFiles: ['prod.tfvars'], autoplan: false, origin: 'config', reason: 'changed shared/settings.yaml', files: ['shared/settings.yaml'] },
     ]);
     // The explicit project claims envs/prod: it is not autodetected a second time. Its module graph still counts.
     const byModule = await affected(files, modified('modules/network/main.tf'), cfg);

@@ -973,6 +973,14 @@ export class GitHubDouble {
     });
 
     this.on('GET', '/repos/{owner}/{repo}/compare/{basehead}', 'installation', (ctx) => this.compare(ctx));
+    this.on('GET', '/repos/{owner}/{repo}/git/ref/{ref*}', 'installation', async (ctx) => {
+      const ref = `refs/${ctx.params.ref ?? ''}`;
+      const sha = await this.git.resolve(ctx.params.owner ?? '', ctx.params.repo ?? '', ref);
+      if (!sha) throw notFound();
+      const url = `${this.apiUrl}/repos/${ctx.params.owner}/${ctx.params.repo}/git/${ref}`;
+      const body: Schemas['git-ref'] = { ref, node_id: `REF_${sha.slice(0, 12)}`, url, object: { type: 'commit', sha, url: `${this.apiUrl}/repos/${ctx.params.owner}/${ctx.params.repo}/git/commits/${sha}` } };
+      return { status: 200, body };
+    });
 
     this.on('POST', '/repos/{owner}/{repo}/check-runs', 'installation', (ctx) => this.createCheckRun(ctx));
     this.on('PATCH', '/repos/{owner}/{repo}/check-runs/{check_run_id}', 'installation', (ctx) => this.updateCheckRun(ctx));

@@ -1,0 +1,203 @@
+import picomatch from 'picomatch';
+import type { InfraReviewConfig } from '../config/config-schema.js';
+import type { JobContext } from '../jobs/job-context.js';
+import type { PullRequestRef } from '../jobs/job-payloads.js';
+import { repoFullName } from '../jobs/job-payloads.js';
+import type { ProjectTarget } from '../jobs/plan-project.js';
+import { latestPlanResult, refreshApprovals } from '../jobs/refresh-approvals.js';
+import type { PullRequestState } from '../github/get-pull-request.js';
+import { getBranchSha, getLatestCheckRun } from '../github/get-check-run.js';
+import { compareCommits } from '../github/compare-commits.js';
+import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-run.js';
+import { mergePullRequest } from '../github/merge-pull-request.js';
+import { checkoutCommit, withWorkspace } from '../runner/index.js';
+import { codeFence } from '../render/markdown-text.js';
+import type { PlanRecord } from '../store/store.js';
+import { PlanFileError } from '../store/store-errors.js';
+import { APPLY_REQUIREMENTS, checkApplyRequirements, type UnmetRequirement } from './check-apply-requirements.js';
+import { applyPlan } from './apply-plan.js';
+import { runRollback } from './rollback.js';
+import path from 'node:path';
+
+export interface CommandResult {
+  ok: boolean;
+  refused: boolean;
+  body: string;
+}
+
+export interface RunApplyInput {
+  ref: PullRequestRef;
+  pr: PullRequestState;
+  config: InfraReviewConfig;
+  actor: string;
+  projects: string[];
+  signal: AbortSignal;
+}
+
+const IAC_FILES = picomatch(['**/*.tf', '**/*.tf.json', '**/*.tofu', '**/*.tfvars', '**/*.tfvars.json', '**/.terraform.lock.hcl', '*.tf', '*.tofu']);
+
+/**
+ * `/apply`: check every requirement for every target project, take the project locks, apply the saved
+ * plans exactly, record deployments, update `infra-review/apply`, roll back on failure when configured,
+ * and merge when every project is applied and `apply.automerge` is on.
+ */
+export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<CommandResult> {
+  const { ref, pr, config } = input;
+  const repo = { owner: ref.owner, repo: ref.repo };
+  const repoName = repoFullName(ref);
+  const { store } = ctx.services;
+  const refuse = async (reason: string, body: string): Promise<CommandResult> => {
+    await store.audit({ repo: repoName, pr: ref.pr, actor: input.actor, action: 'decision:apply-refused', reason });
+    ctx.services.metrics.lockWaits.inc({ outcome: reason.includes('locked') ? 'refused' : 'not-attempted' });
+    return { ok: false, refused: true, body };
+  };
+
+  // 1. Targets: the projects of the current head's plan that have changes (or the ones named).
+  const planned = await latestPlanResult(ctx, ref);
+  const known = planned?.projects ?? [];
+  const unknown = input.projects.filter((name) => !known.some((project) => project.name === name));
+  if (!planned || unknown.length > 0) {
+    const what = unknown.length > 0 ? unknown.map((name) => `\`${name}\``).join(', ') : 'this PR';
+    return refuse('no plan for the current head', `:no_entry: \`/apply\` refused: there is no plan of ${what} for the current head ${ref.headSha.slice(0, 7)}.\n\nComment \`/plan\` and review the result first.`);
+  }
+  const targets = known.filter((project) => (input.projects.length > 0 ? input.projects.includes(project.name) : project.hasChanges === true));
+  if (targets.length === 0) {
+    return { ok: true, refused: false, body: ':white_check_mark: Nothing to apply: no project of this PR has changes.' };
+  }
+
+  // 2. Every requirement of every project, reported at once.
+  const enforced = Object.fromEntries(APPLY_REQUIREMENTS.map((name) => [name, config.apply.requirements[name] !== false])) as Record<(typeof APPLY_REQUIREMENTS)[number], boolean>;
+  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref) : undefined;
+  const planCheck = await getLatestCheckRun(ctx.octokit, repo, ref.headSha, CHECK_PLAN, ctx.app.id);
+  const baseSha = await getBranchSha(ctx.octokit, repo, ref.baseRef);
+  const otherDirs = known.map((project) => project.dir);
+  const prepared: { target: ProjectTarget & { hasChanges?: boolean }; plan: PlanRecord; planBytes: Buffer }[] = [];
+  const refusals: { project: string; unmet: UnmetRequirement[] }[] = [];
+  for (const target of targets) {
+    const plan = await store.latestPlan({ repo: repoName, pr: ref.pr, project: target.name, workspace: target.workspace });
+    let planBytes: Buffer | undefined;
+    let planfileHashMatches: boolean | undefined;
+    if (plan?.planfile) {
+      try {
+        planBytes = await store.getPlanFile(plan.planfile);
+        planfileHashMatches = true;
+      } catch (error) {
+        if (!(error instanceof PlanFileError)) throw error;
+        planfileHashMatches = false;
+      }
+    }
+    let baseChangedFiles: string[] = [];
+    if (enforced.undiverged && plan && plan.baseSha !== baseSha) {
+      const comparison = await compareCommits(ctx.octokit, repo, plan.baseSha, baseSha);
+      baseChangedFiles = comparison.truncated
+        ? [`(more than ${comparison.files.length} files changed)`]
+        : comparison.files.map((file) => file.filename).filter((file) => affectsProject(file, target.dir, otherDirs));
+    }
+    const lock = await store.getLock({ repo: repoName, project: target.name, workspace: target.workspace });
+    const unmet = checkApplyRequirements({
+      project: target.name,
+      enforced,
+      pr: { number: ref.pr, state: pr.state, merged: pr.merged, headSha: ref.headSha },
+      ...(plan ? { plan: { headSha: plan.headSha, status: plan.status, planfileHashMatches: plan.planfile ? planfileHashMatches : false } } : {}),
+      planCheckConclusion: planCheck ? (planCheck.status === 'completed' ? planCheck.conclusion : null) : null,
+      baseChangedFiles,
+      approval: { satisfied: evaluation?.satisfied ?? !enforced.approved, statusLine: evaluation ? approvalLine(evaluation) : 'approvals could not be evaluated (invalid config)' },
+      lock: { heldByPr: lock?.pr ?? null, ...(lock ? { holder: lock.holder } : {}) },
+    });
+    if (unmet.length > 0) refusals.push({ project: target.name, unmet });
+    else if (plan && planBytes) prepared.push({ target, plan, planBytes });
+  }
+  if (refusals.length > 0) {
+    const lines = refusals.flatMap(({ project, unmet }) => [
+      `**\`${project}\`**`,
+      ...unmet.map((item) => `- :x: **${item.requirement}**: ${item.problem}.\n  ${item.fix}`),
+    ]);
+    return refuse(refusals.map((r) => `${r.project}: ${r.unmet.map((u) => u.requirement).join(', ')}`).join('; '), `:no_entry: \`/apply\` refused. Every requirement below must be met first:\n\n${lines.join('\n')}`);
+  }
+
+  // 3. Locks: atomic across replicas; a lost race names the winner. Locks taken now and not used are given back.
+  const taken: typeof prepared = [];
+  for (const item of prepared) {
+    const lock = await store.acquireLock({ repo: repoName, project: item.target.name, workspace: item.target.workspace, pr: ref.pr, holder: input.actor });
+    if (!lock.acquired) {
+      for (const done of taken) await store.releaseLock({ repo: repoName, project: done.target.name, workspace: done.target.workspace, pr: ref.pr });
+      ctx.services.metrics.lockWaits.inc({ outcome: 'refused' });
+      return refuse(`locked by #${lock.heldBy.pr}`, `:no_entry: \`/apply\` refused: \`${item.target.name}\` is locked by PR #${lock.heldBy.pr} (@${lock.heldBy.holder}). Wait until it is applied and merged or closed.`);
+    }
+    ctx.services.metrics.lockWaits.inc({ outcome: 'acquired' });
+    taken.push(item);
+  }
+  await store.audit({ repo: repoName, pr: ref.pr, actor: input.actor, action: 'decision:apply-allowed', reason: `applying ${taken.map((t) => t.target.name).join(', ')} at ${ref.headSha}` });
+
+  // 4. Apply each project's saved plan in a fresh checkout of the planned commit.
+  const token = await ctx.installationToken();
+  const sections: string[] = [];
+  let allOk = true;
+  await withWorkspace(
+    async (workspace) => {
+      await checkoutCommit({ cloneUrl: ref.cloneUrl, sha: ref.headSha, token, dir: workspace.repoDir, signal: input.signal, baseEnv: ctx.services.settings.baseEnv });
+      for (const item of taken) {
+        const result = await applyPlan(ctx, { kind: 'apply', ref, project: item.target, plan: item.plan, planBytes: item.planBytes, workspace, config, actor: input.actor, token, signal: input.signal });
+        if (result.ok) {
+          sections.push(`:rocket: **\`${item.target.name}\`** applied.\n\n<details><summary>Output</summary>\n\n${codeFence(result.output || '(no output)')}\n\n</details>`);
+          continue;
+        }
+        allOk = false;
+        sections.push(`:x: **\`${item.target.name}\`** failed to apply:\n\n${codeFence(result.failure ?? 'unknown error')}`);
+        if (config.rollback.on_failure) {
+          const rollback = await runRollback(ctx, { ref, config, actor: input.actor, projects: [item.target.name], confirm: false, signal: input.signal, trigger: 'apply_failure', failedApplyId: result.record.id });
+          sections.push(`**Automatic rollback of \`${item.target.name}\`:** ${rollback.body}`);
+        }
+        sections.push('The remaining projects were not applied.');
+        break;
+      }
+    },
+    { parentDir: path.join(ctx.services.settings.dataDir, 'workspaces') },
+  );
+
+  // 5. The apply check, and automerge once everything with changes is applied.
+  const applied = await appliedProjects(ctx, ref, known.filter((p) => p.hasChanges).map((p) => p.name));
+  const pending = known.filter((project) => project.hasChanges && !applied.has(project.name)).map((project) => project.name);
+  await ensureCheckRun(ctx.octokit, repo, {
+    name: CHECK_APPLY,
+    headSha: ref.headSha,
+    appId: ctx.app.id,
+    ...(pending.length === 0
+      ? { status: 'completed' as const, conclusion: 'success' as const, title: 'Applied', summary: `Every project with changes was applied from ${ref.headSha.slice(0, 7)}.` }
+      : allOk
+        ? { status: 'queued' as const, title: 'Waiting for /apply', summary: `Still to apply: ${pending.map((name) => `\`${name}\``).join(', ')}.` }
+        : { status: 'completed' as const, conclusion: 'failure' as const, title: 'Apply failed', summary: sections.join('\n\n') }),
+  });
+  if (pending.length === 0 && allOk && config.apply.automerge) {
+    const merged = await mergePullRequest(ctx.octokit, repo, ref.pr, { sha: ref.headSha, method: config.apply.merge_method ?? 'merge' });
+    sections.push(merged.merged ? ':twisted_rightwards_arrows: Every project is applied: the PR was merged (`apply.automerge`).' : `:warning: Automerge did not merge the PR: ${merged.message}`);
+  } else if (pending.length === 0 && allOk) {
+    sections.push('Every project with changes is applied. Merge the PR to make `main` match what is deployed.');
+  }
+  return { ok: allOk, refused: false, body: sections.join('\n\n') };
+}
+
+/** Projects of this PR whose latest apply (not rolled back) succeeded for the current head. */
+async function appliedProjects(ctx: JobContext, ref: PullRequestRef, names: string[]): Promise<Set<string>> {
+  const applies = await ctx.services.store.listApplies({ repo: repoFullName(ref), pr: ref.pr });
+  const done = new Set<string>();
+  for (const name of names) {
+    const latest = applies.find((apply) => apply.project === name);
+    if (latest && latest.kind === 'apply' && latest.outcome === 'succeeded' && latest.sha === ref.headSha) done.add(name);
+  }
+  return done;
+}
+
+/** A base-branch change matters to a project when it lies in the project's directory or is an IaC file outside every project (a shared module). */
+function affectsProject(file: string, dir: string, projectDirs: string[]): boolean {
+  const inside = (d: string) => d === '.' || file === d || file.startsWith(`${d.replace(/\/$/, '')}/`);
+  if (inside(dir)) return true;
+  if (!IAC_FILES(file)) return false;
+  return !projectDirs.some((other) => other !== '.' && inside(other));
+}
+
+function approvalLine(evaluation: { satisfied: boolean; requirements: { satisfied: boolean; needed: number; approvedBy: string[]; stillNeededFrom: string[] }[] }): string {
+  const open = evaluation.requirements.filter((r) => !r.satisfied);
+  if (open.length === 0) return 'the approval policy is not satisfied (see the `infra-review/approval` check)';
+  return open.map((r) => `${r.approvedBy.length} of ${r.needed} from ${r.stillNeededFrom.join(', ') || 'owners'}`).join('; ');
+}

@@ -1,0 +1,191 @@
+import path from 'node:path';
+import type { InfraReviewConfig } from '../config/config-schema.js';
+import { compareRisk } from '../plan/analysis.js';
+import type { JobContext } from '../jobs/job-context.js';
+import type { PullRequestRef } from '../jobs/job-payloads.js';
+import { repoFullName } from '../jobs/job-payloads.js';
+import { planProject, type ProjectTarget } from '../jobs/plan-project.js';
+import type { PlanJobResult } from '../jobs/plan-pull-request.js';
+import { refreshApprovals } from '../jobs/refresh-approvals.js';
+import { CHECK_APPLY, ensureCheckRun } from '../github/ensure-check-run.js';
+import { createTeamResolver } from '../github/resolve-team-members.js';
+import { getCollaboratorPermission } from '../github/get-permission.js';
+import { permissionAtLeast } from './authorize-command.js';
+import { checkoutCommit, withWorkspace } from '../runner/index.js';
+import { codeFence } from '../render/markdown-text.js';
+import { applyPlan } from './apply-plan.js';
+import type { CommandResult } from './apply.js';
+
+export interface RunRollbackInput {
+  ref: PullRequestRef;
+  config: InfraReviewConfig;
+  actor: string;
+  projects: string[];
+  confirm: boolean;
+  signal: AbortSignal;
+  /** `command`: `/rollback`; `apply_failure`: automatic, after a failed apply (never triggers another). */
+  trigger: 'command' | 'apply_failure';
+  failedApplyId?: number;
+}
+
+/**
+ * Put projects back to their last known-good configuration: the commit of the project's last successful
+ * apply before this PR's first apply, or, when there is none, the base commit this PR was planned on.
+ * The rollback is planned first; above `rollback.max_risk` it waits for `/rollback --confirm` from an owner.
+ * A failed rollback stops: failing check, a comment naming the state, an error log and metric for alerting.
+ */
+export async function runRollback(ctx: JobContext, input: RunRollbackInput): Promise<CommandResult> {
+  const { ref, config } = input;
+  const repo = { owner: ref.owner, repo: ref.repo };
+  const repoName = repoFullName(ref);
+  const { store, metrics } = ctx.services;
+  const refuse = async (reason: string, body: string): Promise<CommandResult> => {
+    await store.audit({ repo: repoName, pr: ref.pr, actor: input.actor, action: 'decision:rollback-refused', reason });
+    return { ok: false, refused: true, body };
+  };
+  if (!config.rollback.enabled) return refuse('rollback disabled', ':no_entry: Rollback is turned off for this repository (`rollback.enabled: false`).');
+
+  const applies = await store.listApplies({ repo: repoName, pr: ref.pr });
+  const ofThisPr = applies.filter((apply) => apply.kind === 'apply');
+  const names = [...new Set(ofThisPr.map((apply) => apply.project))].filter((name) => input.projects.length === 0 || input.projects.includes(name));
+  if (names.length === 0) {
+    return refuse('nothing applied', `:no_entry: \`/rollback\` refused: nothing from this PR has been applied${input.projects.length ? ` to ${input.projects.map((p) => `\`${p}\``).join(', ')}` : ''}, so there is nothing to roll back.`);
+  }
+
+  const sections: string[] = [];
+  let allOk = true;
+  let refusedAny = false;
+  const token = await ctx.installationToken();
+  for (const name of names) {
+    const mine = ofThisPr.filter((apply) => apply.project === name);
+    const first = mine.reduce((a, b) => (a.id < b.id ? a : b));
+    const last = mine.reduce((a, b) => (a.id > b.id ? a : b));
+    const workspaceName = last.workspace;
+    const target = await findProjectTarget(ctx, ref, name, workspaceName, last.sha);
+    if (!target) {
+      sections.push(`:x: **\`${name}\`**: its project definition (directory, workflow) is no longer known; roll it back by hand.`);
+      allOk = false;
+      continue;
+    }
+    const prior = await store.lastSuccessfulApply(repoName, name, workspaceName, { beforeId: first.id });
+    const appliedPlan = first.planId !== null ? await store.getPlan(first.planId) : undefined;
+    const goodSha = prior?.sha ?? appliedPlan?.baseSha;
+    if (!goodSha) {
+      sections.push(`:x: **\`${name}\`**: no known-good commit was found (no earlier apply, no recorded base).`);
+      allOk = false;
+      continue;
+    }
+    const lock = await store.acquireLock({ repo: repoName, project: name, workspace: workspaceName, pr: ref.pr, holder: input.actor });
+    if (!lock.acquired) {
+      sections.push(`:no_entry: **\`${name}\`** is locked by PR #${lock.heldBy.pr} (@${lock.heldBy.holder}); not rolled back.`);
+      refusedAny = true;
+      continue;
+    }
+    const outcome = await withWorkspace(
+      async (workspace) => {
+        await checkoutCommit({ cloneUrl: ref.cloneUrl, sha: goodSha, token, dir: workspace.repoDir, signal: input.signal, baseEnv: ctx.services.settings.baseEnv });
+        const planned = await planProject(ctx, { repo: repoName, pr: ref.pr, headSha: goodSha, baseSha: goodSha, project: target, config, workspace, token, signal: input.signal });
+        const analysis = planned.result.analysis;
+        const record = planned.record;
+        if (!analysis || !planned.planFilePath || !record?.planfile) {
+          return { kind: 'plan-failed' as const, message: planned.result.error?.message ?? 'the rollback plan failed' };
+        }
+        const level = analysis.risk.level;
+        const summary = `rollback plan to ${goodSha.slice(0, 7)}: ${analysis.summary.add} to add, ${analysis.summary.change} to change, ${analysis.summary.destroy} to destroy; risk **${level}**`;
+        if (compareRisk(level, config.rollback.max_risk) > 0) {
+          const reasons = analysis.risk.reasons.map((reason) => `- ${reason}`).join('\n');
+          if (!input.confirm) return { kind: 'needs-confirm' as const, summary, reasons };
+          if (!(await isOwner(ctx, ref, input.actor))) return { kind: 'not-owner' as const, summary, reasons };
+        }
+        const planBytes = await store.getPlanFile(record.planfile);
+        const applied = await applyPlan(ctx, { kind: 'rollback', ref, project: target, plan: record, planBytes, workspace, config, actor: input.actor, token, signal: input.signal, rollbackOf: last.id });
+        return { kind: 'applied' as const, summary, applied };
+      },
+      { parentDir: path.join(ctx.services.settings.dataDir, 'workspaces') },
+    );
+
+    switch (outcome.kind) {
+      case 'plan-failed':
+        allOk = false;
+        reportFailedRollback(ctx, ref, name, input.trigger, outcome.message);
+        sections.push(`:x: **\`${name}\`**: the rollback could not be planned. The project is in the state its last apply left it in.\n\n${codeFence(outcome.message)}`);
+        break;
+      case 'needs-confirm':
+        refusedAny = true;
+        sections.push(
+          `:warning: **\`${name}\`**: ${outcome.summary}, above \`rollback.max_risk\` (${config.rollback.max_risk}).\n\n${outcome.reasons}\n\nReverting this change may destroy what the PR created (for example a database and its data). An owner must confirm with \`/rollback -p ${name} --confirm\`.`,
+        );
+        break;
+      case 'not-owner':
+        refusedAny = true;
+        sections.push(`:no_entry: **\`${name}\`**: ${outcome.summary}. Only an owner of the changed files (INFRAOWNERS) may confirm a rollback above \`rollback.max_risk\`; @${input.actor} is not one.`);
+        break;
+      case 'applied': {
+        const { applied } = outcome;
+        metrics.rollbacks.inc({ outcome: applied.ok ? 'succeeded' : 'failed', trigger: input.trigger });
+        if (applied.ok) {
+          sections.push(`:leftwards_arrow_with_hook: **\`${name}\`** rolled back (${outcome.summary}). This PR's change to \`${name}\` is no longer live.\n\n<details><summary>Output</summary>\n\n${codeFence(applied.output || '(no output)')}\n\n</details>`);
+        } else {
+          allOk = false;
+          reportFailedRollback(ctx, ref, name, input.trigger, applied.failure ?? 'unknown error');
+          sections.push(
+            `:rotating_light: **\`${name}\`**: the rollback FAILED. The project is in an unknown, partly changed state: neither this PR's configuration nor ${goodSha.slice(0, 7)}. No further automatic action will be taken; an operator must inspect the state.\n\n${codeFence(applied.failure ?? '')}`,
+          );
+        }
+        break;
+      }
+    }
+  }
+
+  // The PR's change is no longer (fully) live: the apply check goes back to pending, or fails when a rollback failed.
+  await ensureCheckRun(ctx.octokit, repo, {
+    name: CHECK_APPLY,
+    headSha: ref.headSha,
+    appId: ctx.app.id,
+    ...(allOk
+      ? { status: 'queued' as const, title: 'Rolled back: waiting for /apply', summary: 'A rollback put projects of this PR back to their last known-good configuration. Comment `/apply` to apply the PR again.' }
+      : { status: 'completed' as const, conclusion: 'failure' as const, title: 'Rollback failed', summary: sections.join('\n\n') }),
+  });
+  return { ok: allOk && !refusedAny, refused: refusedAny && allOk, body: sections.join('\n\n') };
+}
+
+function reportFailedRollback(ctx: JobContext, ref: PullRequestRef, project: string, trigger: string, message: string): void {
+  ctx.services.metrics.rollbacks.inc({ outcome: 'failed', trigger });
+  // An alert-worthy event: a human must look at this project.
+  ctx.log.error({ event: 'rollback_failed', repo: repoFullName(ref), pr: ref.pr, project, trigger, message: message.split('\n')[0] }, 'rollback failed; project left in an unknown state');
+}
+
+/** The project's directory and workflow, from the plan results of this PR (the applied head first). */
+async function findProjectTarget(ctx: JobContext, ref: PullRequestRef, name: string, workspace: string, appliedSha: string): Promise<ProjectTarget | undefined> {
+  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, kind: 'plan', status: 'succeeded' });
+  const ordered = [...jobs.filter((job) => job.headSha === appliedSha), ...jobs.filter((job) => job.headSha !== appliedSha)];
+  for (const job of ordered) {
+    const result = job.result as PlanJobResult | null;
+    const project = result?.projects?.find((p) => p.name === name && p.workspace === workspace);
+    if (project?.dir !== undefined) {
+      return { name, workspace, dir: project.dir, workflow: project.workflow ?? 'default', varFiles: project.varFiles ?? [], ...(project.tool ? { tool: project.tool } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** Whether `actor` owns any requirement of the PR's approval policy (named, or via a team). */
+async function isOwner(ctx: JobContext, ref: PullRequestRef, actor: string): Promise<boolean> {
+  const evaluation = await refreshApprovals(ctx, ref, { publish: false });
+  if (!evaluation) return false;
+  const login = actor.toLowerCase();
+  const teams = createTeamResolver(ctx.octokit);
+  for (const requirement of evaluation.requirements) {
+    // The default rule ("any collaborator with write access") has no named owners: maintainers and admins own it.
+    if (requirement.owners.length === 0 && permissionAtLeast(await getCollaboratorPermission(ctx.octokit, { owner: ref.owner, repo: ref.repo }, actor), 'maintain')) return true;
+    for (const owner of requirement.owners) {
+      if (!owner.startsWith('@')) continue;
+      const name = owner.slice(1);
+      const slash = name.indexOf('/');
+      if (slash === -1 && name.toLowerCase() === login) return true;
+      if (slash !== -1 && (await teams(name.slice(0, slash), name.slice(slash + 1))).some((member) => member.toLowerCase() === login)) return true;
+    }
+  }
+  return false;
+}
+

@@ -1,0 +1,117 @@
+import type { JobContext } from '../jobs/job-context.js';
+import type { CommentCommandPayload, PullRequestRef } from '../jobs/job-payloads.js';
+import { repoFullName } from '../jobs/job-payloads.js';
+import { getPullRequest } from '../github/get-pull-request.js';
+import { getCollaboratorPermission } from '../github/get-permission.js';
+import { createTeamResolver } from '../github/resolve-team-members.js';
+import { readRepoFile } from '../github/read-repo-file.js';
+import { addReaction } from '../github/add-reaction.js';
+import { postComment } from '../github/post-comment.js';
+import { CONFIG_FILE } from '../config/config-schema.js';
+import { parseConfig } from '../config/parse-config.js';
+import { formatConfigError } from '../config/config-error.js';
+import { authorizeCommand } from './authorize-command.js';
+import { renderHelp } from './render-help.js';
+import { planPullRequest } from '../jobs/plan-pull-request.js';
+import { runApply } from './apply.js';
+import { runRollback } from './rollback.js';
+import { runUnlock } from './unlock.js';
+
+export interface CommandOutcome {
+  command: string;
+  outcome: 'succeeded' | 'refused' | 'failed';
+  message?: string;
+}
+
+/**
+ * Runs one slash command from a PR comment: authorise, dispatch, answer. Every command answers in its
+ * own comment and ends with 🚀 (done) or 😕 (refused or failed); every decision is audited.
+ */
+export async function runCommentCommand(ctx: JobContext, payload: CommentCommandPayload, signal: AbortSignal): Promise<CommandOutcome> {
+  const repo = { owner: payload.owner, repo: payload.repo };
+  const repoName = repoFullName(payload);
+  const { store, metrics } = ctx.services;
+  const answer = async (outcome: CommandOutcome['outcome'], body: string, command: string): Promise<CommandOutcome> => {
+    await postComment(ctx.octokit, repo, payload.pr, body);
+    await addReaction(ctx.octokit, repo, payload.commentId, outcome === 'succeeded' ? 'rocket' : 'confused');
+    metrics.commands.inc({ command, outcome });
+    return { command, outcome, message: body };
+  };
+
+  const parsed = payload.parsed;
+  if (parsed.kind !== 'command') {
+    const problem = parsed.kind === 'invalid' ? parsed.problem : 'not a command';
+    await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: 'command:invalid', reason: problem });
+    return answer('refused', `:confused: ${problem}.\n\n${renderHelp()}`, parsed.kind === 'invalid' ? (parsed.name ?? 'unknown') : 'unknown');
+  }
+  const command = parsed.command;
+  const label = `/${command.name}${command.projects.map((p) => ` -p ${p}`).join('')}${command.confirm ? ' --confirm' : ''}`;
+  await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `command:/${command.name}`, reason: label, details: { commentId: payload.commentId } });
+  if (command.name === 'help') return answer('succeeded', renderHelp(), 'help');
+
+  const pr = await getPullRequest(ctx.octokit, repo, payload.pr);
+  const ref: PullRequestRef = {
+    installationId: payload.installationId,
+    owner: payload.owner,
+    repo: payload.repo,
+    pr: payload.pr,
+    headSha: pr.headSha,
+    baseRef: pr.baseRef,
+    baseSha: pr.baseSha,
+    cloneUrl: payload.cloneUrl,
+    author: pr.author,
+    fromFork: pr.fromFork,
+    draft: pr.draft,
+  };
+  const parsedConfig = parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, pr.baseRef), CONFIG_FILE);
+  if ('errors' in parsedConfig) {
+    const list = parsedConfig.errors.map((error) => `- ${formatConfigError(error)}`).join('\n');
+    await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-refused`, reason: 'invalid config' });
+    return answer('refused', `:no_entry: \`${label}\` refused: \`${CONFIG_FILE}\` on \`${pr.baseRef}\` is invalid. Fix it on the base branch first:\n\n${list}`, command.name);
+  }
+  const config = parsedConfig.config;
+
+  const allowed = command.name === 'apply' ? config.apply.allowed : command.name === 'rollback' ? config.rollback.allowed : [];
+  const auth = await authorizeCommand({
+    command: command.name,
+    actor: payload.actor,
+    permission: await getCollaboratorPermission(ctx.octokit, repo, payload.actor),
+    allowed,
+    teamMembers: createTeamResolver(ctx.octokit),
+    actorIsForkAuthor: pr.fromFork && pr.author.toLowerCase() === payload.actor.toLowerCase(),
+  });
+  if (!auth.allowed) {
+    await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-refused`, reason: auth.reason });
+    return answer('refused', `:no_entry: \`${label}\` refused: ${auth.reason}`, command.name);
+  }
+
+  try {
+    switch (command.name) {
+      case 'plan': {
+        if (pr.state !== 'open') return answer('refused', `:no_entry: \`${label}\` refused: the PR is ${pr.merged ? 'merged' : 'closed'}.`, 'plan');
+        await ctx.services.store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
+        const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal);
+        if (result.outcome === 'cancelled') return answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan');
+        await addReaction(ctx.octokit, repo, payload.commentId, 'rocket');
+        metrics.commands.inc({ command: 'plan', outcome: 'succeeded' });
+        return { command: 'plan', outcome: 'succeeded' };
+      }
+      case 'apply': {
+        const result = await runApply(ctx, { ref, pr, config, actor: payload.actor, projects: command.projects, signal });
+        return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'apply');
+      }
+      case 'rollback': {
+        const result = await runRollback(ctx, { ref, config, actor: payload.actor, projects: command.projects, confirm: command.confirm, signal, trigger: 'command' });
+        return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'rollback');
+      }
+      case 'unlock': {
+        const result = await runUnlock(ctx, { ref, actor: payload.actor, projects: command.projects });
+        return answer('succeeded', result.body, 'unlock');
+      }
+    }
+  } catch (error) {
+    ctx.log.error({ err: error, command: label }, 'command failed');
+    await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-failed`, reason: error instanceof Error ? error.message : String(error) });
+    return answer('failed', `:x: \`${label}\` failed unexpectedly. The error is in the infra-review logs (job ${repoName}#${payload.pr}); nothing further was changed.`, command.name);
+  }
+}

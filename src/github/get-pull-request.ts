@@ -1,0 +1,30 @@
+import type { GitHubClient, RepoRef } from './repo-ref.js';
+
+export interface PullRequestState {
+  number: number;
+  state: 'open' | 'closed';
+  merged: boolean;
+  headSha: string;
+  baseRef: string;
+  baseSha: string;
+  author: string;
+  /** The head lives in another repository (a fork). */
+  fromFork: boolean;
+  draft: boolean;
+}
+
+/** The PR as it is now (a comment event carries no head SHA, and a webhook's copy may be stale). */
+export async function getPullRequest(octokit: GitHubClient, repo: RepoRef, prNumber: number): Promise<PullRequestState> {
+  const { data } = await octokit.rest.pulls.get({ ...repo, pull_number: prNumber });
+  return {
+    number: data.number,
+    state: data.state === 'open' ? 'open' : 'closed',
+    merged: data.merged === true,
+    headSha: data.head.sha,
+    baseRef: data.base.ref,
+    baseSha: data.base.sha,
+    author: data.user?.login ?? '',
+    fromFork: (data.head.repo?.full_name ?? '') !== data.base.repo.full_name,
+    draft: data.draft === true,
+  };
+}

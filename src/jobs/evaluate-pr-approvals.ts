@@ -1,0 +1,42 @@
+import type { RiskLevel } from '../plan/analysis.js';
+import type { InfraReviewConfig } from '../config/config-schema.js';
+import { evaluateApprovals } from '../policy/evaluate-approvals.js';
+import type { ApprovalEvaluation, ChangedFileInput } from '../policy/approval-evaluation.js';
+import { policyFileCandidates } from '../policy/policy-files.js';
+import type { GitHubClient, RepoRef } from '../github/repo-ref.js';
+import { readFirstFile } from '../github/read-repo-file.js';
+import { listReviews } from '../github/list-reviews.js';
+import { createTeamResolver } from '../github/resolve-team-members.js';
+import { getCollaboratorPermission } from '../github/get-permission.js';
+
+export interface PrApprovalInput {
+  pr: number;
+  baseRef: string;
+  headSha: string;
+  author: string;
+  config: InfraReviewConfig;
+  changedFiles: ChangedFileInput[];
+  projectRisks: Readonly<Record<string, RiskLevel | undefined>>;
+}
+
+/**
+ * The one approval evaluation of a PR, used by the approval check, the plan comment and `/apply`:
+ * the policy file from the base branch, every review, team members and permissions from GitHub.
+ */
+export async function evaluatePrApprovals(octokit: GitHubClient, repo: RepoRef, input: PrApprovalInput): Promise<ApprovalEvaluation> {
+  const [policyFile, reviews] = await Promise.all([
+    readFirstFile(octokit, repo, policyFileCandidates(input.config.approvals), input.baseRef),
+    listReviews(octokit, repo, input.pr),
+  ]);
+  return evaluateApprovals({
+    policyFile,
+    changedFiles: input.changedFiles,
+    projectRisks: input.projectRisks,
+    reviews,
+    author: input.author,
+    headSha: input.headSha,
+    options: input.config.approvals,
+    teamMembers: createTeamResolver(octokit),
+    permissionOf: (login) => getCollaboratorPermission(octokit, repo, login),
+  });
+}

@@ -1,0 +1,53 @@
+import type { ParseResult } from '../commands/parse-command.js';
+
+/**
+ * What a webhook handler stores in a job: everything the worker needs to act without the webhook,
+ * and nothing secret (jobs are stored). The installation token is fetched again by the worker.
+ */
+
+/** The pull request as the webhook described it when the job was queued. */
+export interface PullRequestRef {
+  installationId: number;
+  owner: string;
+  repo: string;
+  pr: number;
+  headSha: string;
+  /** Name of the base branch; config and policy are read from it, never from the head. */
+  baseRef: string;
+  baseSha: string;
+  /** `repository.clone_url` of the base repository (fork heads are fetched from it by SHA). */
+  cloneUrl: string;
+  author: string;
+  /** The head lives in another repository (a fork). */
+  fromFork: boolean;
+  draft: boolean;
+}
+
+export interface PlanJobPayload extends PullRequestRef {
+  trigger: 'autoplan' | 'command';
+  /** `/plan -p ...`: only these projects; empty = every affected project. */
+  projects: string[];
+  /** The command comment to answer, for `/plan`. */
+  commentId?: number;
+  actor?: string;
+}
+
+export interface ApprovalJobPayload extends PullRequestRef {
+  trigger: 'review' | 'pull_request';
+}
+
+/** A slash command from a PR comment; the worker loads the PR itself (the comment event has no head SHA). */
+export interface CommentCommandPayload {
+  installationId: number;
+  owner: string;
+  repo: string;
+  pr: number;
+  cloneUrl: string;
+  commentId: number;
+  actor: string;
+  parsed: ParseResult;
+}
+
+export function repoFullName(ref: Pick<PullRequestRef, 'owner' | 'repo'>): string {
+  return `${ref.owner}/${ref.repo}`;
+}

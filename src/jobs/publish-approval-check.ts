@@ -1,0 +1,39 @@
+import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
+import { formatApprovalStatusLine, buildApprovalTable } from '../policy/format-approval-status.js';
+import { formatPolicyError } from '../policy/owners-policy.js';
+import { CHECK_APPROVAL, ensureCheckRun } from '../github/ensure-check-run.js';
+import type { RepoRef } from '../github/repo-ref.js';
+import type { JobContext } from './job-context.js';
+
+/**
+ * `infra-review/approval` on the head SHA: success only when the policy is satisfied. Waiting for
+ * reviews is `action_required`, an invalid policy or a change request is `failure`; both block merging
+ * when the check is required, and neither is `neutral` (which branch protection would accept).
+ */
+export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headSha: string, evaluation: ApprovalEvaluation): Promise<void> {
+  const invalid = evaluation.errors.length > 0;
+  const blocked = evaluation.requirements.some((requirement) => requirement.blockedBy.length > 0);
+  const conclusion = evaluation.satisfied ? 'success' : invalid || blocked ? 'failure' : 'action_required';
+  const title = evaluation.satisfied
+    ? 'Approved'
+    : invalid
+      ? 'Invalid approval policy'
+      : blocked
+        ? 'Changes requested by an owner'
+        : 'Waiting for approvals';
+  const parts = [formatApprovalStatusLine(evaluation)];
+  if (invalid) {
+    parts.push(`The policy \`${evaluation.source.path ?? ''}\` on the base branch is invalid, so nothing can be approved until it is fixed:\n\n${evaluation.errors.map((error) => `- ${formatPolicyError(error)}`).join('\n')}`);
+  }
+  parts.push(buildApprovalTable(evaluation));
+  if (evaluation.notes.length > 0) parts.push(evaluation.notes.map((note) => `- ${note}`).join('\n'));
+  await ensureCheckRun(ctx.octokit, repo, {
+    name: CHECK_APPROVAL,
+    headSha,
+    appId: ctx.app.id,
+    status: 'completed',
+    conclusion,
+    title,
+    summary: parts.join('\n\n'),
+  });
+}

@@ -1,0 +1,75 @@
+import type { RiskLevel } from '../plan/analysis.js';
+import { CONFIG_FILE } from '../config/config-schema.js';
+import { parseConfig } from '../config/parse-config.js';
+import { formatConfigError } from '../config/config-error.js';
+import type { ChangedFileInput } from '../policy/approval-evaluation.js';
+import { readRepoFile } from '../github/read-repo-file.js';
+import { listPrFiles } from '../github/list-pr-files.js';
+import { CHECK_APPROVAL, ensureCheckRun } from '../github/ensure-check-run.js';
+import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
+import type { JobContext } from './job-context.js';
+import type { PullRequestRef } from './job-payloads.js';
+import { repoFullName } from './job-payloads.js';
+import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
+import { publishApprovalCheck } from './publish-approval-check.js';
+import type { PlanJobResult } from './plan-pull-request.js';
+
+/** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
+export const UNPLANNED_PROJECT = '(not planned yet)';
+
+/**
+ * Re-evaluate the approval policy of a PR head (after a review, or for `/apply`) and publish
+ * `infra-review/approval`. File-to-project mapping and risks come from the latest plan of that head;
+ * without one every file counts as part of a critical-risk project (fail closed).
+ */
+export async function refreshApprovals(ctx: JobContext, ref: PullRequestRef, options: { publish: boolean } = { publish: true }): Promise<ApprovalEvaluation | undefined> {
+  const repo = { owner: ref.owner, repo: ref.repo };
+  const parsed = parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, ref.baseRef), CONFIG_FILE);
+  if ('errors' in parsed) {
+    if (options.publish) {
+      await ensureCheckRun(ctx.octokit, repo, {
+        name: CHECK_APPROVAL,
+        headSha: ref.headSha,
+        appId: ctx.app.id,
+        status: 'completed',
+        conclusion: 'failure',
+        title: `Invalid ${CONFIG_FILE}`,
+        summary: `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`,
+      });
+    }
+    return undefined;
+  }
+  const plan = await latestPlanResult(ctx, ref);
+  let files: ChangedFileInput[];
+  const projectRisks: Record<string, RiskLevel> = {};
+  if (plan) {
+    files = plan.files;
+    for (const project of plan.projects) if (project.risk) projectRisks[project.name] = project.risk;
+  } else {
+    const listed = await listPrFiles(ctx.octokit, repo, ref.pr);
+    files = listed.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename])).map((path) => ({ path, project: UNPLANNED_PROJECT }));
+  }
+  const evaluation = await evaluatePrApprovals(ctx.octokit, repo, {
+    pr: ref.pr,
+    baseRef: ref.baseRef,
+    headSha: ref.headSha,
+    author: ref.author,
+    config: parsed.config,
+    changedFiles: files,
+    projectRisks,
+  });
+  ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
+  if (options.publish) await publishApprovalCheck(ctx, repo, ref.headSha, evaluation);
+  return evaluation;
+}
+
+/** The result of the newest successful plan job of this exact head, if any. */
+export async function latestPlanResult(ctx: JobContext, ref: PullRequestRef): Promise<PlanJobResult | undefined> {
+  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, kind: 'plan', status: 'succeeded' });
+  const match = jobs
+    .filter((job) => job.headSha === ref.headSha)
+    .map((job) => job.result as PlanJobResult | null)
+    .filter((result): result is PlanJobResult => result?.outcome === 'published')
+    .at(0);
+  return match;
+}

@@ -1,0 +1,33 @@
+import type { JobQueue } from './job-queue.js';
+import type { Job } from '../store/store.js';
+import type { JobServices } from './job-context.js';
+import { createJobContext } from './job-context.js';
+import type { ApprovalJobPayload, CommentCommandPayload, PlanJobPayload } from './job-payloads.js';
+import { planPullRequest } from './plan-pull-request.js';
+import { refreshApprovals } from './refresh-approvals.js';
+import { closePullRequest, type ClosePayload } from './close-pull-request.js';
+import { runCommentCommand } from '../commands/run-comment-command.js';
+
+/** Every job kind and the function that runs it (durations and outcomes are measured by the queue's observer). */
+export function registerJobHandlers(queue: JobQueue, services: JobServices): void {
+  const context = (job: Job, installationId: number) =>
+    createJobContext(services, installationId, { jobId: job.id, jobKind: job.kind, repo: job.repo, pr: job.pr, headSha: job.headSha });
+
+  queue.register('plan', async (job, signal) => {
+    const payload = job.payload as PlanJobPayload;
+    return planPullRequest(await context(job, payload.installationId), payload, signal);
+  });
+  queue.register('approval', async (job) => {
+    const payload = job.payload as ApprovalJobPayload;
+    await refreshApprovals(await context(job, payload.installationId), payload);
+    return { outcome: 'published' };
+  });
+  queue.register('pr-closed', async (job) => {
+    const payload = job.payload as ClosePayload;
+    return closePullRequest(await context(job, payload.installationId), payload);
+  });
+  queue.register('command', async (job, signal) => {
+    const payload = job.payload as CommentCommandPayload;
+    return runCommentCommand(await context(job, payload.installationId), payload, signal);
+  });
+}

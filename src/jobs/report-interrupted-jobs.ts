@@ -1,0 +1,66 @@
+import type { Job } from '../store/store.js';
+import type { JobServices } from './job-context.js';
+import { createJobContext } from './job-context.js';
+import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-run.js';
+import { postComment } from '../github/post-comment.js';
+
+/**
+ * Jobs that were running when their process died: say so where people look (a failed check and a
+ * comment) and in the audit trail. An interrupted apply or rollback is never re-run automatically:
+ * its real outcome is unknown until someone looks at the state.
+ */
+export async function reportInterruptedJobs(services: JobServices, jobs: Job[]): Promise<void> {
+  for (const job of jobs) {
+    const payload = (job.payload ?? {}) as { installationId?: number; owner?: string; repo?: string };
+    const mutating = job.kind === 'command';
+    await services.store.audit({
+      repo: job.repo,
+      pr: job.pr,
+      actor: 'infra-review',
+      action: `job:interrupted:${job.kind}`,
+      reason: `job ${job.id} (${job.command}) was running when its worker stopped; it is not re-run automatically`,
+    });
+    services.log.error({ jobId: job.id, kind: job.kind, repo: job.repo, pr: job.pr }, 'job interrupted by a crash or restart');
+    if (!payload.installationId || !payload.owner || !payload.repo) continue;
+    try {
+      const ctx = await createJobContext(services, payload.installationId, { jobId: job.id, repo: job.repo, pr: job.pr });
+      const repo = { owner: payload.owner, repo: payload.repo };
+      if (job.kind === 'plan' && job.headSha) {
+        await ensureCheckRun(ctx.octokit, repo, {
+          name: CHECK_PLAN,
+          headSha: job.headSha,
+          appId: ctx.app.id,
+          status: 'completed',
+          conclusion: 'failure',
+          title: 'Plan interrupted',
+          summary: 'The plan was interrupted by a restart of infra-review. Comment `/plan` to plan again.',
+        });
+      }
+      if (mutating && job.headSha) {
+        await ensureCheckRun(ctx.octokit, repo, {
+          name: CHECK_APPLY,
+          headSha: job.headSha,
+          appId: ctx.app.id,
+          status: 'completed',
+          conclusion: 'failure',
+          title: 'Command interrupted',
+          summary: `\`${job.command}\` was interrupted by a restart of infra-review. Its outcome is unknown: check the project's state, then run \`/plan\`.`,
+        });
+      }
+      await postComment(
+        ctx.octokit,
+        repo,
+        job.pr,
+        `:warning: **infra-review was restarted while ${describe(job)} was running.** It was marked interrupted and ${
+          mutating ? 'will not be re-run automatically: its outcome is unknown. Check the state of the affected projects, then comment `/plan` and decide whether to `/apply` again.' : 'was not finished. Comment `/plan` to plan again.'
+        }`,
+      );
+    } catch (error) {
+      services.log.error({ err: error, jobId: job.id }, 'could not report an interrupted job on GitHub');
+    }
+  }
+}
+
+function describe(job: Job): string {
+  return job.kind === 'plan' ? `the plan of ${job.headSha.slice(0, 7)}` : `\`${job.command}\``;
+}

@@ -1,0 +1,143 @@
+import type { Probot } from 'probot';
+import type { Logger } from 'pino';
+import { openStore } from '../store/open-store.js';
+import type { Job, Store } from '../store/store.js';
+import { JobQueue } from '../jobs/job-queue.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RuntimeSettings } from './read-settings.js';
+import type { JobServices } from '../jobs/job-context.js';
+import type { AppIdentity, GitHubClient } from '../github/repo-ref.js';
+import { getAppIdentity } from '../github/get-app-identity.js';
+import { registerJobHandlers } from '../jobs/register-job-handlers.js';
+import { reportInterruptedJobs } from '../jobs/report-interrupted-jobs.js';
+
+/**
+ * The process's durable side: the store and the job workers. The store may be unreachable at start
+ * (PostgreSQL still booting): the runtime keeps trying, `/readyz` says why it is not ready, and
+ * webhooks fail with 503-like errors until it is, so GitHub shows them as failed deliveries to redeliver.
+ */
+export class Runtime {
+  private storeInstance: Store | undefined;
+  private queueInstance: JobQueue | undefined;
+  private lastError: Error | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private identity: Promise<AppIdentity> | undefined;
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(
+    private readonly probot: Probot,
+    readonly settings: RuntimeSettings,
+    readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly retryMs = 5_000,
+  ) {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+  }
+
+  /** Starts connecting; resolves at once (the connection continues in the background on failure). */
+  start(): void {
+    void this.connect();
+  }
+
+  /** The store, or an error that says why it is not available yet. */
+  get store(): Store {
+    if (!this.storeInstance) throw new StoreUnavailableError(this.lastError);
+    return this.storeInstance;
+  }
+
+  get queue(): JobQueue {
+    if (!this.queueInstance) throw new StoreUnavailableError(this.lastError);
+    return this.queueInstance;
+  }
+
+  /** Resolves once the store is open and the workers run (tests and the CLI wait on it). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  readinessProbes() {
+    return [
+      {
+        name: 'store',
+        check: async () => {
+          if (!this.storeInstance) throw new Error(this.lastError ? `store not available: ${this.lastError.message}` : 'store not connected yet');
+          await this.storeInstance.ping();
+          return true;
+        },
+      },
+      { name: 'workers', check: async () => this.queueInstance?.isStarted ?? false },
+    ];
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.queueInstance?.stop();
+    await this.storeInstance?.close();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const store = await openStore({
+        dataDir: this.settings.dataDir,
+        ...(this.settings.databaseUrl ? { databaseUrl: this.settings.databaseUrl } : {}),
+        onError: (error) => this.log.error({ err: error }, 'database pool error'),
+      });
+      if (this.stopped) {
+        await store.close();
+        return;
+      }
+      const queue = new JobQueue(store, {
+        concurrency: this.settings.workerConcurrency,
+        logger: this.log,
+        onInterrupted: (jobs: Job[]) => reportInterruptedJobs(this.services(store), jobs),
+        observer: {
+          started: (job) => this.metrics.jobsRunning.inc({ kind: job.kind }),
+          finished: (job, status, durationMs) => {
+            this.metrics.jobsRunning.dec({ kind: job.kind });
+            this.metrics.jobDuration.observe({ kind: job.kind, outcome: status }, durationMs / 1000);
+          },
+        },
+      });
+      registerJobHandlers(queue, this.services(store));
+      this.storeInstance = store;
+      this.queueInstance = queue;
+      this.lastError = undefined;
+      await queue.start();
+      this.log.info({ engine: store.engine, concurrency: this.settings.workerConcurrency }, 'store open, workers started');
+      this.markReady();
+    } catch (error) {
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+      this.log.error({ err: this.lastError }, `store unavailable; retrying in ${this.retryMs / 1000} s`);
+      this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
+      this.retryTimer.unref();
+    }
+  }
+
+  private services(store: Store): JobServices {
+    return {
+      store,
+      metrics: this.metrics,
+      settings: this.settings,
+      log: this.log,
+      octokitFor: (installationId: number) => this.probot.auth(installationId) as Promise<GitHubClient>,
+      appIdentity: () => {
+        this.identity ??= (async () => getAppIdentity((await this.probot.auth()) as GitHubClient))().catch((error: unknown) => {
+          this.identity = undefined;
+          throw error;
+        });
+        return this.identity;
+      },
+    };
+  }
+}
+
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(cause?: Error) {
+    super(cause ? `the store is not available: ${cause.message}` : 'the store is not connected yet');
+  }
+}
