@@ -16,6 +16,8 @@ export interface RuntimeSettings {
   passEnv: string[];
   /** PLAN_RETENTION_DAYS: plans older than this are pruned. Default 30. */
   planRetentionDays: number;
+  /** SHUTDOWN_GRACE_SECONDS: on SIGTERM, how long running jobs may finish before they are stopped and marked interrupted. Default 25. */
+  shutdownGraceMs: number;
   /** The environment the IaC steps and git start from (the runner reads IAC_BINARY and PATH from it). */
   baseEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -48,6 +50,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
       .map((name) => name.trim())
       .filter(Boolean),
     planRetentionDays: positiveInt('PLAN_RETENTION_DAYS', 30, 3650),
+    shutdownGraceMs: positiveInt('SHUTDOWN_GRACE_SECONDS', 25, 3600) * 1000,
     baseEnv: env,
     ...(databaseUrl ? { databaseUrl } : {}),
   };

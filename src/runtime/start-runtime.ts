@@ -92,6 +92,7 @@ export class Runtime {
       }
       const queue = new JobQueue(store, {
         concurrency: this.settings.workerConcurrency,
+        shutdownGraceMs: this.settings.shutdownGraceMs,
         logger: this.log,
         onInterrupted: (jobs: Job[]) => reportInterruptedJobs(this.services(store), jobs),
         observer: {

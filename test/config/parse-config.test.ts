@@ -114,6 +114,7 @@ describe('parseConfig: values', () => {
     expect(config.apply).toEqual({
       requirements: { plan_current: false, undiverged: false, approved: false, plan_succeeded: false, pr_open: false, locked: false, plan_unchanged: false },
       automerge: true,
+      merge_method: 'squash',
       allowed: ['@alice', '@acme/sre'],
     });
     expect(config.rollback).toEqual({ enabled: false, max_risk: 'medium', on_failure: true, allowed: ['@acme/sre'] });

@@ -179,6 +179,8 @@ export class RunningApp {
       DATA_DIR: o.dataDir,
       LOG_LEVEL: o.logLevel ?? 'info',
       LOG_FORMAT: 'json',
+      // Tests stop the app within seconds; production waits longer for running jobs.
+      SHUTDOWN_GRACE_SECONDS: '1',
       NODE_ENV: 'production',
       ...o.env,
     };
