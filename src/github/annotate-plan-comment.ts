@@ -30,10 +30,13 @@ export function withBlock(body: string, markerLine: string, name: string, markdo
   const close = `<!-- /infra-review:${name} -->`;
   const start = body.indexOf(open);
   const end = start === -1 ? -1 : body.indexOf(close, start);
-  const without = start !== -1 && end !== -1 ? body.slice(0, start) + body.slice(end + close.length).replace(/^\n/, '') : body;
+  const found = start !== -1 && end !== -1;
+  const without = found ? body.slice(0, start) + body.slice(end + close.length) : body;
   const room = MAX_COMMENT_LENGTH - without.length - open.length - close.length - 4;
   if (room <= 0) return body;
   const text = markdown.length > room ? `${markdown.slice(0, Math.max(0, room - 1))}…` : markdown;
+  // An existing block is replaced where it stands (the renderer may have placed it); a new one goes below the marker.
+  if (found) return `${body.slice(0, start)}${open}\n${text}\n${close}${body.slice(end + close.length)}`;
   const block = `${open}\n${text}\n${close}\n`;
   const at = without.indexOf(markerLine);
   if (at === -1) return `${block}${without}`;

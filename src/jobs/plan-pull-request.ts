@@ -167,7 +167,8 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     pr: payload.pr,
     headSha,
     projects: planned.results.map((entry) => entry.result),
-    approvalStatus: formatApprovalStatusLine(evaluation),
+    // Wrapped in a named block so a later review updates just this line (annotatePlanComment).
+    approvalStatus: approvalBlock(formatApprovalStatusLine(evaluation)),
     notices,
     checkRunUrl: planCheck.url,
   };
@@ -224,4 +225,9 @@ function assignFiles(paths: string[], fileProjects: ReadonlyMap<string, string[]
     const projects = fileProjects.get(file) ?? [];
     return projects.length === 0 ? [{ path: file, project: null }] : projects.map((project) => ({ path: file, project }));
   });
+}
+
+/** The approval line inside the block `annotatePlanComment(..., 'approval', ...)` replaces after each review. */
+export function approvalBlock(line: string): string {
+  return `<!-- infra-review:approval -->\n${line}\n<!-- /infra-review:approval -->`;
 }

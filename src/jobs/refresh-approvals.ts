@@ -12,6 +12,8 @@ import type { PullRequestRef } from './job-payloads.js';
 import { repoFullName } from './job-payloads.js';
 import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
 import { publishApprovalCheck } from './publish-approval-check.js';
+import { annotatePlanComment } from '../github/annotate-plan-comment.js';
+import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import type { PlanJobResult } from './plan-pull-request.js';
 
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
@@ -59,7 +61,11 @@ export async function refreshApprovals(ctx: JobContext, ref: PullRequestRef, opt
     projectRisks,
   });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
-  if (options.publish) await publishApprovalCheck(ctx, repo, ref.headSha, evaluation);
+  if (options.publish) {
+    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation);
+    // The plan comment's one-line approval status follows the check (only when a plan comment exists).
+    if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
+  }
   return evaluation;
 }
 

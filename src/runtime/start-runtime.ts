@@ -22,6 +22,7 @@ export class Runtime {
   private lastError: Error | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private identity: Promise<AppIdentity> | undefined;
   private readonly ready: Promise<void>;
   private markReady!: () => void;
@@ -74,6 +75,7 @@ export class Runtime {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.queueInstance?.stop();
     await this.storeInstance?.close();
   }
@@ -108,6 +110,7 @@ export class Runtime {
       this.queueInstance = queue;
       this.lastError = undefined;
       await queue.start();
+      this.schedulePruning(store);
       this.log.info({ engine: store.engine, concurrency: this.settings.workerConcurrency }, 'store open, workers started');
       this.markReady();
     } catch (error) {
@@ -116,6 +119,19 @@ export class Runtime {
       this.retryTimer = setTimeout(() => void this.connect(), this.retryMs);
       this.retryTimer.unref();
     }
+  }
+
+  /** Old plans, plan files, finished jobs and delivery keys go after PLAN_RETENTION_DAYS; locks, applies and audit stay. */
+  private schedulePruning(store: Store): void {
+    const prune = () => {
+      store.pruneOlderThan(this.settings.planRetentionDays * 86_400_000).then(
+        (result) => this.log.info({ pruned: result }, 'pruned old plans and jobs'),
+        (error: unknown) => this.log.error({ err: error }, 'pruning old plans failed'),
+      );
+    };
+    prune();
+    this.pruneTimer = setInterval(prune, 3_600_000);
+    this.pruneTimer.unref();
   }
 
   private services(store: Store): JobServices {
