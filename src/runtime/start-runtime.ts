@@ -1,6 +1,6 @@
 import type { Probot } from 'probot';
 import type { Logger } from 'pino';
-import { openStore } from '../store/open-store.js';
+import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Job, Store } from '../store/store.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -84,8 +84,9 @@ export class Runtime {
     if (this.stopped) return;
     try {
       const store = await openStore({
+        // DATA_DIR, DATABASE_URL and DATABASE_SCHEMA, as the CLI reads them.
+        ...storeOptionsFromEnv(this.settings.baseEnv as NodeJS.ProcessEnv),
         dataDir: this.settings.dataDir,
-        ...(this.settings.databaseUrl ? { databaseUrl: this.settings.databaseUrl } : {}),
         onError: (error) => this.log.error({ err: error }, 'database pool error'),
       });
       if (this.stopped) {
