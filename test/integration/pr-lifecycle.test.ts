@@ -117,7 +117,10 @@ describe.skipIf(!existsSync(STANDIN))('PR lifecycle through the app', () => {
     pr = { owner: OWNER, repo: REPO, number: opened.pull_request.number };
     await receive('pull_request', opened);
 
-    const plan = await waitFor('the plan check to complete', () => (check('infra-review/plan')?.status === 'completed' ? check('infra-review/plan') : undefined));
+    // The apply check is the last thing the plan job publishes.
+    await waitFor('the plan job to publish', () => check('infra-review/apply'));
+    const plan = check('infra-review/plan')!;
+    expect(plan.status).toBe('completed');
     expect(plan.conclusion).toBe('success');
     expect(plan.output.title).toBe('2 projects planned');
     const approval = check('infra-review/approval');
