@@ -39,6 +39,7 @@ export async function handleIssueComment(context: Context<'issue_comment'>, queu
     commentId: payload.comment.id,
     actor: payload.comment.user?.login ?? '',
     parsed,
+    deliveryId: context.id,
   };
   await queue.enqueue({
     kind: 'command',

@@ -60,5 +60,6 @@ export function pullRequestRef(context: Context<'pull_request' | 'pull_request_r
     author: pr.user?.login ?? '',
     fromFork: (pr.head.repo?.full_name ?? '') !== repository.full_name,
     draft: pr.draft === true,
+    deliveryId: context.id,
   };
 }

@@ -21,6 +21,8 @@ export interface PullRequestRef {
   /** The head lives in another repository (a fork). */
   fromFork: boolean;
   draft: boolean;
+  /** The webhook delivery that caused the job (X-GitHub-Delivery), for the logs. */
+  deliveryId?: string;
 }
 
 export interface PlanJobPayload extends PullRequestRef {
@@ -46,6 +48,7 @@ export interface CommentCommandPayload {
   commentId: number;
   actor: string;
   parsed: ParseResult;
+  deliveryId?: string;
 }
 
 export function repoFullName(ref: Pick<PullRequestRef, 'owner' | 'repo'>): string {

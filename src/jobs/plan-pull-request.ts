@@ -20,6 +20,8 @@ import type { PlanJobPayload } from './job-payloads.js';
 import { repoFullName } from './job-payloads.js';
 import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
 import { publishApprovalCheck } from './publish-approval-check.js';
+import { refreshApprovals } from './refresh-approvals.js';
+import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
 
 /** What the plan job leaves in the store (job result) for later approval evaluations and commands. */
@@ -63,6 +65,8 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     const summary = `\`${CONFIG_FILE}\` on \`${payload.baseRef}\` is invalid, so nothing was planned. Fix these problems on the base branch:\n\n${list}`;
     await ensureCheckRun(octokit, repo, { name: CHECK_PLAN, headSha, appId, status: 'completed', conclusion: 'failure', title: `Invalid ${CONFIG_FILE}`, summary });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });
+    // The approval check must not stay pending (or green from an older head): it fails for the same reason.
+    await refreshApprovals(ctx, payload);
     return emptyResult('invalid-config');
   }
   const config = parsed.config;
@@ -76,6 +80,8 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   if (skipReason) {
     await ensureCheckRun(octokit, repo, { name: CHECK_PLAN, headSha, appId, status: 'completed', conclusion: 'neutral', title: 'Not planned', summary: skipReason });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: not planned\n\n${skipReason}`], { botLogin: ctx.botLogin });
+    // Approvals still gate merging an unplanned PR: every changed file counts as part of a critical-risk project.
+    await refreshApprovals(ctx, payload);
     return emptyResult('skipped');
   }
 
@@ -87,6 +93,15 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     title: 'Planning',
     summary: `Planning ${headSha.slice(0, 7)}…`,
   });
+  // Until this plan is published, the sticky comment (if any) shows an older commit's plan: say so at its top.
+  await annotatePlanComment(
+    octokit,
+    repo,
+    payload.pr,
+    'status',
+    `:hourglass: **Planning ${headSha.slice(0, 7)}.** The plan below is for an older commit and is not current; it will be replaced when this plan finishes.`,
+    { botLogin: ctx.botLogin },
+  );
 
   // 3. Changed files; a change to the config or the policy takes effect only after merge.
   const fileList = await listPrFiles(octokit, repo, payload.pr);

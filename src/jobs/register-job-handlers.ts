@@ -10,8 +10,16 @@ import { runCommentCommand } from '../commands/run-comment-command.js';
 
 /** Every job kind and the function that runs it (durations and outcomes are measured by the queue's observer). */
 export function registerJobHandlers(queue: JobQueue, services: JobServices): void {
+  // Every log line of a job names the job, the repository, the PR, the head and the delivery that caused it.
   const context = (job: Job, installationId: number) =>
-    createJobContext(services, installationId, { jobId: job.id, jobKind: job.kind, repo: job.repo, pr: job.pr, headSha: job.headSha });
+    createJobContext(services, installationId, {
+      jobId: job.id,
+      jobKind: job.kind,
+      repo: job.repo,
+      pr: job.pr,
+      headSha: job.headSha,
+      deliveryId: (job.payload as { deliveryId?: string } | null)?.deliveryId,
+    });
 
   queue.register('plan', async (job, signal) => {
     const payload = job.payload as PlanJobPayload;
