@@ -17,6 +17,7 @@ import { PlanFileError } from '../store/store-errors.js';
 import { APPLY_REQUIREMENTS, checkApplyRequirements, type UnmetRequirement } from './check-apply-requirements.js';
 import { applyPlan } from './apply-plan.js';
 import { runRollback } from './rollback.js';
+import { annotateApplied } from './annotate-applied.js';
 import path from 'node:path';
 
 export interface CommandResult {
@@ -154,6 +155,8 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
     },
     { parentDir: path.join(ctx.services.settings.dataDir, 'workspaces') },
   );
+
+  await annotateApplied(ctx, ref);
 
   // 5. The apply check, and automerge once everything with changes is applied.
   const applied = await appliedProjects(ctx, ref, known.filter((p) => p.hasChanges).map((p) => p.name));

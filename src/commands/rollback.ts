@@ -14,6 +14,7 @@ import { permissionAtLeast } from './authorize-command.js';
 import { checkoutCommit, withWorkspace } from '../runner/index.js';
 import { codeFence } from '../render/markdown-text.js';
 import { applyPlan } from './apply-plan.js';
+import { annotateApplied } from './annotate-applied.js';
 import type { CommandResult } from './apply.js';
 
 export interface RunRollbackInput {
@@ -137,6 +138,7 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
     }
   }
 
+  await annotateApplied(ctx, ref);
   // The PR's change is no longer (fully) live: the apply check goes back to pending, or fails when a rollback failed.
   await ensureCheckRun(ctx.octokit, repo, {
     name: CHECK_APPLY,

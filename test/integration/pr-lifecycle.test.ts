@@ -174,6 +174,8 @@ describe.skipIf(!existsSync(STANDIN))('PR lifecycle through the app', () => {
     expect(deployments.map((d) => d.deployment.environment).sort()).toEqual(['envs/prod', 'envs/staging']);
     expect(deployments.every((d) => d.statuses.some((s) => s.state === 'success'))).toBe(true);
     expect(check('infra-review/apply')?.conclusion).toBe('success');
+    const sticky = double.issueComments(pr).find((c) => c.body?.includes('<!-- infra-review:plan -->'))?.body ?? '';
+    expect(sticky).toMatch(/`envs\/prod`: \*\*applied\*\* [0-9a-f]{7} \(by `bob`/);
     const applies = await runtime.store.listApplies({ repo: `${OWNER}/${REPO}`, pr: pr.number });
     expect(applies.map((a) => [a.project, a.kind, a.outcome, a.actor]).sort()).toEqual([
       ['envs/prod', 'apply', 'succeeded', 'bob'],
@@ -199,6 +201,8 @@ describe.skipIf(!existsSync(STANDIN))('PR lifecycle through the app', () => {
     const answer = double.issueComments(pr).at(-1)?.body ?? '';
     expect(reactions(comment.comment.id), answer).toEqual(['eyes', 'rocket']);
     expect(answer).toContain('no longer live');
+    const sticky = double.issueComments(pr).find((c) => c.body?.includes('<!-- infra-review:plan -->'))?.body ?? '';
+    expect(sticky).toContain("this PR's change is **not live**");
     expect(await stateValue(prodState())).toBe('v1');
     expect(await stateValue(stagingState())).toBe('v2');
     expect(check('infra-review/apply')?.status).toBe('queued');
