@@ -3,8 +3,11 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
+import { registerAuditCommand } from './audit-command.js';
+import { registerLocksCommand } from './locks-command.js';
 import { registerOwnersCommand } from './owners-command.js';
 import { registerRenderCommand } from './render-command.js';
+import { registerUnlockCommand } from './unlock-command.js';
 
 /**
  * The `infra-review` command line. Exit status: 0 success, 1 analysis failure, 2 bad input.
@@ -19,6 +22,9 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerOwnersCommand(program);
   registerRenderCommand(program);
+  registerLocksCommand(program);
+  registerAuditCommand(program);
+  registerUnlockCommand(program);
   return program;
 }
 
