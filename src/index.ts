@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { readSettings } from './runtime/read-settings.js';
 import { Runtime } from './runtime/start-runtime.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { instrumentOctokit } from './observability/instrument-octokit.js';
 import { createHealthRoutes } from './http/health-routes.js';
 import { handlePullRequest } from './handlers/pull-request.js';
 import { handlePullRequestReview } from './handlers/pull-request-review.js';
@@ -29,6 +30,7 @@ export function createApp(options: AppOptions = {}) {
     const track =
       <E extends 'pull_request' | 'pull_request_review' | 'issue_comment'>(event: E, handle: (context: Context<E>) => Promise<string>) =>
       async (context: Context<E>) => {
+        instrumentOctokit(context.octokit, metrics);
         try {
           const outcome = await handle(context);
           metrics.webhookDeliveries.inc({ event, outcome });

@@ -22,7 +22,15 @@ export interface Metrics {
   githubRateLimitRemaining: Gauge<'resource'>;
   lockWaits: Counter<'outcome'>;
   commands: Counter<'command' | 'outcome'>;
+  /**
+   * Where `infra_review_jobs_queued` comes from: read on every scrape (queued jobs live in the store and any
+   * replica may add some, so a counter kept in this process would be wrong). Unset: the gauge stays empty.
+   */
+  setJobsQueuedSource(source: JobCountSource | undefined): void;
 }
+
+/** Jobs per kind, e.g. `() => queue.counts().then((c) => c.queued)`. */
+export type JobCountSource = () => Promise<Record<string, number>>;
 
 const DURATION_BUCKETS = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
 
@@ -30,15 +38,38 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'infra_review_' });
   const registers = [registry];
+  let jobsQueuedSource: JobCountSource | undefined;
+  const queuedKinds = new Set<string>();
   return {
     registry,
     webhookDeliveries: new Counter({
       name: 'infra_review_webhook_deliveries_total',
-      help: 'Webhook deliveries received, by event and outcome (accepted, ignored, failed).',
+      help: 'Webhook deliveries received, by event and outcome (queued, ignored, duplicate, failed).',
       labelNames: ['event', 'outcome'],
       registers,
     }),
-    jobsQueued: new Gauge({ name: 'infra_review_jobs_queued', help: 'Jobs waiting for a worker, by kind.', labelNames: ['kind'], registers }),
+    jobsQueued: new Gauge({
+      name: 'infra_review_jobs_queued',
+      help: 'Jobs waiting for a worker (all replicas), by kind; read from the store at each scrape.',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        if (!jobsQueuedSource) return;
+        let counts: Record<string, number>;
+        try {
+          counts = await jobsQueuedSource();
+        } catch {
+          // The store is down: /readyz says so; keep the last known values rather than fail the whole scrape.
+          return;
+        }
+        // A kind no longer queued must read 0, not its last value.
+        for (const kind of queuedKinds) if (!(kind in counts)) this.set({ kind }, 0);
+        for (const [kind, count] of Object.entries(counts)) {
+          queuedKinds.add(kind);
+          this.set({ kind }, count);
+        }
+      },
+    }),
     jobsRunning: new Gauge({ name: 'infra_review_jobs_running', help: 'Jobs running in this process, by kind.', labelNames: ['kind'], registers }),
     jobDuration: new Histogram({
       name: 'infra_review_job_duration_seconds',
@@ -107,5 +138,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['command', 'outcome'],
       registers,
     }),
+    setJobsQueuedSource(source) {
+      jobsQueuedSource = source;
+    },
   };
 }

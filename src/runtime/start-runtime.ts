@@ -4,6 +4,7 @@ import { openStore, storeOptionsFromEnv } from '../store/open-store.js';
 import type { Job, Store } from '../store/store.js';
 import { JobQueue } from '../jobs/job-queue.js';
 import type { Metrics } from '../observability/metrics.js';
+import { instrumentOctokit } from '../observability/instrument-octokit.js';
 import type { RuntimeSettings } from './read-settings.js';
 import type { JobServices } from '../jobs/job-context.js';
 import type { AppIdentity, GitHubClient } from '../github/repo-ref.js';
@@ -76,6 +77,7 @@ export class Runtime {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.metrics.setJobsQueuedSource(undefined);
     await this.queueInstance?.stop();
     await this.storeInstance?.close();
   }
@@ -110,6 +112,7 @@ export class Runtime {
       this.storeInstance = store;
       this.queueInstance = queue;
       this.lastError = undefined;
+      this.metrics.setJobsQueuedSource(async () => (await queue.counts()).queued);
       await queue.start();
       this.schedulePruning(store);
       this.log.info({ engine: store.engine, concurrency: this.settings.workerConcurrency }, 'store open, workers started');
@@ -141,9 +144,9 @@ export class Runtime {
       metrics: this.metrics,
       settings: this.settings,
       log: this.log,
-      octokitFor: (installationId: number) => this.probot.auth(installationId) as Promise<GitHubClient>,
+      octokitFor: async (installationId: number) => instrumentOctokit((await this.probot.auth(installationId)) as GitHubClient, this.metrics),
       appIdentity: () => {
-        this.identity ??= (async () => getAppIdentity((await this.probot.auth()) as GitHubClient))().catch((error: unknown) => {
+        this.identity ??= (async () => getAppIdentity(instrumentOctokit((await this.probot.auth()) as GitHubClient, this.metrics)))().catch((error: unknown) => {
           this.identity = undefined;
           throw error;
         });
