@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubDouble } from '../e2e/harness/github-double.js';
 import { deliver } from '../e2e/harness/sign-webhook.js';
 import { REPO_ROOT, RunningApp, generateAppKey, isAppBuilt } from '../e2e/harness/start-app.js';
+import { openStore } from '../../src/store/open-store.js';
 
 const SECRET = 'ops-webhook-secret';
 const APP_ID = 4343;
@@ -90,6 +91,20 @@ describe.skipIf(!isAppBuilt())('operations endpoints of the built app', () => {
     expect(githubRequests).toBeGreaterThanOrEqual(double.requests().filter((r) => r.kind === 'rest').length);
     expect(text).toMatch(/^infra_review_github_requests_total\{method="GET",status="200"\} \d+$/m);
     expect(text).toMatch(/^infra_review_github_requests_total\{method="POST",status="20[01]"\} \d+$/m);
+  });
+
+  it('/metrics reads infra_review_jobs_queued from the shared store at each scrape', async () => {
+    await waitFor(app, '/readyz', (a) => a.status === 200);
+    // Another replica (here: this test process) queues a job of a kind no worker of this app claims.
+    const store = await openStore({ dataDir: app.dataDir });
+    try {
+      await store.enqueueJob({ kind: 'ops-probe', repo: 'acme/infra', pr: 99, headSha: 'a'.repeat(40) });
+      expect(sample((await get(app, '/metrics')).body, 'infra_review_jobs_queued{kind="ops-probe"}')).toBe(1);
+      await store.enqueueJob({ kind: 'ops-probe', repo: 'acme/infra', pr: 100, headSha: 'b'.repeat(40) });
+      expect(sample((await get(app, '/metrics')).body, 'infra_review_jobs_queued{kind="ops-probe"}')).toBe(2);
+    } finally {
+      await store.close();
+    }
   });
 });
 
