@@ -20,6 +20,15 @@ function git(args: string[], cwd?: string) {
 describe.skipIf(!isAppBuilt())('e2e harness: the built app against the GitHub double', () => {
   const key = generateAppKey();
   let double: GitHubDouble;
+
+  /** Waits until the app has published a plan on the repo (the apply check is the last thing a plan job writes). */
+  async function planPublished(owner: string, repo: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (!double.checkRunsFor(owner, repo).some((run) => run.name === 'infra-review/apply')) {
+      if (Date.now() > deadline) throw new Error('the plan job did not publish within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   let app: RunningApp;
   let scratch: string;
 
@@ -46,6 +55,8 @@ describe.skipIf(!isAppBuilt())('e2e harness: the built app against the GitHub do
     // Probot logs each verified delivery with its id: the app saw this exact delivery.
     await app.waitForLog((line) => line.text.includes(result.id));
     expect(app.running).toBe(true);
+    // The delivery starts a plan job that talks to the double; let it finish so later tests see a quiet app.
+    await planPublished('acme', 'infra');
   });
 
   it('rejects unsigned and wrongly signed deliveries before anything reaches GitHub', async () => {
@@ -116,8 +127,10 @@ describe.skipIf(!isAppBuilt())('e2e harness: the built app against the GitHub do
     const payload = await double.openPullRequest({ owner: 'acme', repo: 'infra', head: 'feature', author: 'alice', title: 'After restart' });
     expect((await deliver(app.url, { name: 'pull_request', payload, secret: SECRET })).status).toBe(200);
 
-    const stopped = await app.stop('SIGTERM');
+    // Generous grace: on SIGTERM the app gives running jobs SHUTDOWN_GRACE_SECONDS (1 s here), stops them
+    // and closes the store before it exits; under load that can take a few seconds.
+    const stopped = await app.stop('SIGTERM', 20_000);
     // Whether the app exits by itself (code 0) or by the signal's default action, it must exit.
     expect(stopped.code === 0 || stopped.signal === 'SIGTERM').toBe(true);
-  });
+  }, 60_000);
 });
