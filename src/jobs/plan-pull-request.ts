@@ -130,8 +130,9 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
         if (signal.aborted) break;
         const errors = affected.errors.filter((error) => error.project === project.name);
         if (errors.length > 0) {
-          // An HCL error fails this project with file and line; the others still plan.
-          const message = errors.map((error) => `${path.posix.join(project.dir, error.file).replace(/^\.\//, '')}:${error.line}:${error.column}: ${error.message}`).join('\n');
+          // An HCL error fails this project with file and line; the others still plan. The file is
+          // repository-relative already (it may be in a module the project uses, outside project.dir).
+          const message = errors.map((error) => `${error.file}:${error.line}:${error.column}: ${error.message}`).join('\n');
           results.push({ project, result: { name: project.name, dir: project.dir, workspace: project.workspace, status: 'failed', error: { message: `HCL syntax error:\n${message}` } } });
           continue;
         }
