@@ -2,14 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Probot, ProbotOctokit } from 'probot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/index.js';
 import type { Runtime } from '../../src/runtime/start-runtime.js';
-import { createMetrics } from '../../src/observability/metrics.js';
-import { GitHubDouble } from '../e2e/harness/github-double.js';
-import { generateAppKey } from '../e2e/harness/start-app.js';
+import type { GitHubDouble } from '../e2e/harness/github-double.js';
+import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
 
 /**
  * The whole PR lifecycle through the real app (in-process Probot), against the GitHub double (real
@@ -18,12 +14,8 @@ import { generateAppKey } from '../e2e/harness/start-app.js';
  * -> close -> locks released.
  */
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const STANDIN = path.join(ROOT, 'test/iac-standin/bin/tofu');
-const APP_ID = 4242;
 const OWNER = 'acme';
 const REPO = 'infra';
-const key = generateAppKey();
 
 function project(statePath: string, version: string): string {
   return [
@@ -41,16 +33,6 @@ function project(statePath: string, version: string): string {
   ].join('\n');
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 async function stateValue(file: string): Promise<string | undefined> {
   if (!existsSync(file)) return undefined;
   const state = JSON.parse(await readFile(file, 'utf8')) as { resources: { instances: { attributes: { value?: string } }[] }[] };
@@ -58,56 +40,33 @@ async function stateValue(file: string): Promise<string | undefined> {
 }
 
 describe.skipIf(!existsSync(STANDIN))('PR lifecycle through the app', () => {
+  let app: AppUnderTest;
   let double: GitHubDouble;
-  let probot: Probot;
   let runtime: Runtime;
-  let dataDir: string;
   let stateDir: string;
   let pr: { owner: string; repo: string; number: number };
   let headSha: string;
-  let deliveries = 0;
   const prodState = () => path.join(stateDir, 'prod.tfstate');
   const stagingState = () => path.join(stateDir, 'staging.tfstate');
 
-  const receive = async (name: string, payload: unknown) => {
-    deliveries += 1;
-    await probot.receive({ id: `delivery-${deliveries}`, name, payload } as Parameters<Probot['receive']>[0]);
-  };
+  const receive = (name: string, payload: unknown) => app.receive(name, payload);
   const reactions = (commentId: number) => double.commentReactions(commentId).map((reaction) => reaction.content);
-  const checks = () => double.checkRunsFor(OWNER, REPO, headSha);
-  const check = (name: string) => checks().filter((run) => run.name === name).sort((a, b) => Number(b.id) - Number(a.id))[0];
+  const check = (name: string) => app.check(OWNER, REPO, headSha, name);
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ir-lifecycle-data-'));
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'ir-lifecycle-state-'));
-    double = await GitHubDouble.start({ appId: APP_ID, appPublicKey: key.publicKey });
+    app = await startAppUnderTest();
+    ({ double, runtime } = app);
     await double.createRepo(OWNER, REPO, {
       'envs/prod/main.tf': project(prodState(), 'v1'),
       'envs/staging/main.tf': project(stagingState(), 'v1'),
       '.github/INFRAOWNERS': '/envs/   @bob\n',
       'README.md': 'infra\n',
     });
-    probot = new Probot({
-      appId: APP_ID,
-      privateKey: key.privateKey,
-      baseUrl: double.apiUrl,
-      Octokit: ProbotOctokit.defaults((o: object) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
-      logLevel: 'warn',
-    });
-    await probot.load(
-      createApp({
-        env: { ...process.env, DATA_DIR: dataDir, IAC_BINARY: STANDIN, DATABASE_URL: '' },
-        metrics: createMetrics({ defaultMetrics: false }),
-        onRuntime: (created) => (runtime = created),
-      }),
-    );
-    await runtime.whenReady();
   }, 60_000);
 
   afterAll(async () => {
-    await runtime?.stop();
-    await double?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await app?.stop();
     await rm(stateDir, { recursive: true, force: true });
   });
 

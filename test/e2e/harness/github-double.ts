@@ -427,6 +427,11 @@ export class GitHubDouble {
     return this.issueToken(this.installationId(account)).token;
   }
 
+  /** Every installation token issued so far (to the app or by `issueInstallationToken`), expired ones included. */
+  issuedTokens(): string[] {
+    return [...this.tokens.keys()];
+  }
+
   /** Makes every installation token issued so far expired (the app must fetch a new one). */
   expireTokens(): void {
     for (const token of this.tokens.values()) token.expiresAt = Date.now() - 1000;
