@@ -84,7 +84,8 @@ describe.skipIf(!existsSync(STANDIN))('PR lifecycle through the app', () => {
     expect(plan.output.title).toBe('2 projects planned');
     const approval = check('infra-review/approval');
     expect(approval?.conclusion).toBe('action_required');
-    expect(check('infra-review/apply')?.status).toBe('queued');
+    // The apply check is published right after the plan check completes.
+    expect((await waitFor('the apply check', () => check('infra-review/apply'))).status).toBe('queued');
 
     const comments = double.issueComments(pr).filter((comment) => comment.body?.includes('<!-- infra-review:plan -->'));
     expect(comments).toHaveLength(1);
