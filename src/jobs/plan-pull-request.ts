@@ -152,10 +152,13 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     { parentDir: path.join(services.settings.dataDir, 'workspaces') },
   );
 
-  if (signal.aborted) {
-    log.info({ repo: repoName, pr: payload.pr, headSha }, 'plan cancelled by a newer push; nothing published');
+  // Checked again before each publishing step: a newer push (or shutdown) during the GitHub writes,
+  // which the client throttles to about one a second, must not publish a stale plan.
+  const cancelled = () => {
+    log.info({ repo: repoName, pr: payload.pr, headSha, reason: String(signal.reason ?? '') }, 'plan cancelled (newer push or shutdown); nothing more published');
     return emptyResult('cancelled');
-  }
+  };
+  if (signal.aborted) return cancelled();
   if (planned.unknown.length > 0) {
     notices.push(`Not planned: no project is named ${planned.unknown.join(', ')}.`);
   }
@@ -175,6 +178,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     changedFiles: files,
     projectRisks,
   });
+  if (signal.aborted) return cancelled();
   await publishApprovalCheck(ctx, repo, headSha, evaluation);
 
   // 6. Publish: the sticky comment, the plan check, the apply check.
@@ -188,7 +192,9 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     notices,
     checkRunUrl: planCheck.url,
   };
+  if (signal.aborted) return cancelled();
   await ensurePlanComment(octokit, repo, payload.pr, renderPlanComment(commentInput, { withMarkers: false }), { botLogin: ctx.botLogin });
+  if (signal.aborted) return cancelled();
   const failed = planned.results.filter((entry) => entry.result.status === 'failed');
   const check = renderPlanCheckSummary(commentInput);
   const noProjects = planned.results.length === 0;
