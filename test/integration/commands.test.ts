@@ -1,0 +1,146 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
+
+/**
+ * `/apply` and `/rollback` paths beyond the happy lifecycle: a failed apply rolls back once and a failed
+ * rollback never loops; a risky rollback waits for `--confirm` from an owner; two PRs racing for one
+ * project: exactly one applies.
+ */
+
+const OWNER = 'acme';
+
+function project(statePath: string, resources: Record<string, string>): string {
+  return [
+    `terraform {\n  backend "local" {\n    path = "${statePath}"\n  }\n}\n`,
+    ...Object.entries(resources).map(([name, value]) => `resource "aws_ssm_parameter" "${name}" {\n  value = "${value}"\n  type  = "String"\n}\n`),
+  ].join('\n');
+}
+
+async function stateNames(file: string): Promise<string[]> {
+  if (!existsSync(file)) return [];
+  const state = JSON.parse(await readFile(file, 'utf8')) as { resources: { name: string }[] };
+  return state.resources.map((resource) => resource.name).sort();
+}
+
+describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure', () => {
+  let app: AppUnderTest | undefined;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'ir-commands-state-'));
+  });
+
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  /** A repo whose base has `base` resources in envs/prod, and an open PR that sets `head` resources; planned. */
+  async function plannedPr(repo: string, config: string, base: Record<string, string>, head: Record<string, string>, branch = 'change') {
+    const a = app!;
+    const state = path.join(stateDir, `${repo}.tfstate`);
+    const exists = (await a.double.resolveRef(OWNER, repo, 'refs/heads/main').catch(() => null)) !== null;
+    if (!exists) {
+      // bob owns envs/ (an owner may confirm a risky rollback); approvals are switched off by each test's config.
+      await a.double.createRepo(OWNER, repo, { 'envs/prod/main.tf': project(state, base), '.github/infra-review.yml': config, '.github/INFRAOWNERS': '/envs/  @bob\n' });
+    }
+    const headSha = await a.double.pushCommit(OWNER, repo, branch, { 'envs/prod/main.tf': project(state, head) }, `PR ${branch}`);
+    const opened = await a.double.openPullRequest({ owner: OWNER, repo, head: branch, author: 'alice', title: branch });
+    const pr = { owner: OWNER, repo, number: opened.pull_request.number };
+    await a.receive('pull_request', opened);
+    await waitFor('the plan job', () => a.check(OWNER, repo, headSha, 'infra-review/apply'));
+    expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.conclusion).toBe('success');
+    return { pr, headSha, state };
+  }
+
+  async function command(pr: { owner: string; repo: string; number: number }, user: string, body: string): Promise<{ reactions: string[]; answer: string }> {
+    const a = app!;
+    const comment = await a.double.addComment({ ...pr, user, body });
+    await a.receive('issue_comment', comment);
+    const reactions = () => a.double.commentReactions(comment.comment.id).map((r) => r.content);
+    await waitFor(`an answer to ${body}`, () => reactions().length > 1, 120_000);
+    const answers = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.includes('<!-- infra-review:plan'));
+    return { reactions: reactions(), answer: answers.at(-1)?.body ?? '' };
+  }
+
+  it('rolls back once after a failed apply, and a failed rollback never loops', async () => {
+    // IAC_PASS_ENV is how server variables reach the IaC steps (and the stand-in's failure switch with them).
+    app = await startAppUnderTest({ env: { IAC_STANDIN_FAIL: 'apply', IAC_PASS_ENV: 'IAC_STANDIN_*' } });
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  on_failure: true\n';
+    const { pr, state } = await plannedPr('autorollback', config, { a: 'v1' }, { a: 'v2' });
+
+    const { reactions, answer } = await command(pr, 'bob', '/apply');
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(answer).toContain('failed to apply');
+    expect(answer).toContain('Automatic rollback');
+    expect(answer).toContain('the rollback FAILED');
+    const applies = await app.runtime.store.listApplies({ repo: `${OWNER}/autorollback`, pr: pr.number });
+    expect(applies.map((a) => [a.kind, a.outcome]).sort()).toEqual([
+      ['apply', 'failed'],
+      ['rollback', 'failed'],
+    ]);
+    // The stand-in failed before writing anything: no state at all.
+    expect(await stateNames(state)).toEqual([]);
+    // Give a loop the chance to show itself: nothing more is attempted.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await app.runtime.store.listApplies({ repo: `${OWNER}/autorollback`, pr: pr.number })).toHaveLength(2);
+  });
+
+  it('holds a rollback above rollback.max_risk until an owner confirms it', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    app.double.setPermission('carol', 'write');
+    // bob owns envs/ (a confirmation needs an owner), carol does not.
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  max_risk: low\n';
+    const { pr, state } = await plannedPr('riskyrollback', config, {}, { created: 'v1' });
+
+    const applied = await command(pr, 'bob', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateNames(state)).toEqual(['created']);
+
+    // Reverting the PR deletes what it created: high risk, above max_risk (low).
+    const held = await command(pr, 'bob', '/rollback');
+    expect(held.reactions).toEqual(['eyes', 'confused']);
+    expect(held.answer).toContain('--confirm');
+    expect(held.answer).toContain('rollback.max_risk');
+    expect(await stateNames(state)).toEqual(['created']);
+
+    const notOwner = await command(pr, 'carol', '/rollback --confirm');
+    expect(notOwner.reactions).toEqual(['eyes', 'confused']);
+    expect(notOwner.answer).toContain('Only an owner');
+    expect(await stateNames(state)).toEqual(['created']);
+
+    const confirmed = await command(pr, 'bob', '/rollback --confirm');
+    expect(confirmed.reactions, confirmed.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateNames(state)).toEqual([]);
+  });
+
+  it('lets exactly one of two PRs apply the same project; the other is told which PR holds the lock', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\n';
+    const first = await plannedPr('race', config, { a: 'v1' }, { a: 'v2' }, 'one');
+    const second = await plannedPr('race', config, { a: 'v1' }, { a: 'v3' }, 'two');
+
+    const a = app;
+    const comments = await Promise.all([a.double.addComment({ ...first.pr, user: 'bob', body: '/apply' }), a.double.addComment({ ...second.pr, user: 'bob', body: '/apply' })]);
+    await Promise.all(comments.map((comment) => a.receive('issue_comment', comment)));
+    const outcome = (id: number) => a.double.commentReactions(id).map((r) => r.content).at(-1);
+    await waitFor('both answers', () => comments.every((c) => ['rocket', 'confused'].includes(outcome(c.comment.id) ?? '')), 120_000);
+    const results = comments.map((c) => outcome(c.comment.id)).sort();
+    expect(results).toEqual(['confused', 'rocket']);
+    const winner = comments.findIndex((c) => outcome(c.comment.id) === 'rocket');
+    const loserPr = winner === 0 ? second.pr : first.pr;
+    const winnerPr = winner === 0 ? first.pr : second.pr;
+    const refusal = a.double.issueComments(loserPr).filter((c) => c.user?.type === 'Bot').at(-1)?.body ?? '';
+    expect(refusal).toContain(`locked by PR #${winnerPr.number}`);
+    const applies = await a.runtime.store.listApplies({ repo: `${OWNER}/race` });
+    expect(applies.filter((x) => x.outcome === 'succeeded').map((x) => x.pr)).toEqual([winnerPr.number]);
+  });
+});
