@@ -1,12 +1,8 @@
 import type { CommandName } from './parse-command.js';
 
-/** GitHub repository permission levels, lowest first. */
-export const PERMISSION_LEVELS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const;
-export type PermissionLevel = (typeof PERMISSION_LEVELS)[number];
+import { permissionAtLeast, type PermissionLevel } from '../policy/repository-permission.js';
 
-export function permissionAtLeast(actual: PermissionLevel, required: PermissionLevel): boolean {
-  return PERMISSION_LEVELS.indexOf(actual) >= PERMISSION_LEVELS.indexOf(required);
-}
+export { permissionAtLeast, type PermissionLevel };
 
 /** Commands that change infrastructure or state need write access; the rest need only the right to comment. */
 const NEEDS_WRITE: ReadonlySet<CommandName> = new Set(['apply', 'rollback', 'unlock']);

@@ -1,14 +1,8 @@
+import { PERMISSION_LEVELS, permissionAtLeast, type PermissionLevel } from '../policy/repository-permission.js';
 import { hasHttpStatus } from './http-status.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
-/** Repository roles, weakest first. */
-export const PERMISSION_LEVELS = ['none', 'read', 'triage', 'write', 'maintain', 'admin'] as const;
-export type PermissionLevel = (typeof PERMISSION_LEVELS)[number];
-
-/** Whether `actual` grants at least `required`. Anything unknown is `none` (fail closed). */
-export function permissionAtLeast(actual: PermissionLevel, required: PermissionLevel): boolean {
-  return PERMISSION_LEVELS.indexOf(actual) >= PERMISSION_LEVELS.indexOf(required);
-}
+export { PERMISSION_LEVELS, permissionAtLeast, type PermissionLevel };
 
 /**
  * A user's effective role on the repository. `data.user.permissions` carries the fine roles

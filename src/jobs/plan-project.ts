@@ -4,20 +4,14 @@ import type { PlanAnalysis } from '../plan/analysis.js';
 import { parsePlanJson } from '../plan/plan-model.js';
 import { analyzePlan } from '../plan/analyze-plan.js';
 import type { InfraReviewConfig } from '../config/config-schema.js';
+import type { AffectedProject } from '../projects/find-affected-projects.js';
 import type { ProjectPlanResult } from '../render/plan-comment-input.js';
 import { resolveIacBinary, resolveWorkflowEnv, runWorkflow, redact } from '../runner/index.js';
 import type { PlanRecord } from '../store/store.js';
 import type { JobContext } from './job-context.js';
 
 /** The project fields planning and applying need (from project detection, or a stored plan result). */
-export interface ProjectTarget {
-  name: string;
-  dir: string;
-  workspace: string;
-  tool?: 'tofu' | 'terraform';
-  workflow: string;
-  varFiles: string[];
-}
+export type ProjectTarget = Pick<AffectedProject, 'name' | 'dir' | 'workspace' | 'tool' | 'workflow' | 'varFiles'>;
 
 export interface PlanProjectInput {
   repo: string;

@@ -1,3 +1,4 @@
+import type { PermissionLevel } from './repository-permission.js';
 /**
  * Input and output of approval evaluation: what the approval check and `/apply` pass in and read back.
  */
@@ -37,7 +38,7 @@ export interface FlatReviewInput {
   submittedAt?: string | null;
 }
 
-export type RepositoryPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+export type RepositoryPermission = PermissionLevel;
 
 /** Member logins of `@org/teamSlug` (slugs are case-insensitive on GitHub). */
 export type TeamMembersResolver = (org: string, teamSlug: string) => Promise<string[]>;
