@@ -20,7 +20,7 @@ const APP_ID = 4243;
 const OWNER = 'acme';
 const PLAN_MARKER = '<!-- infra-review:plan -->';
 
-describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('hostile input against the built app', () => {
+describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('hostile input against the built app', { timeout: 45_000 }, () => {
   const key = generateAppKey();
   let double: GitHubDouble;
   let app: RunningApp;

@@ -6,7 +6,7 @@ import { REPO_ROOT } from './start-app.js';
 export const STANDIN = path.join(REPO_ROOT, 'test/iac-standin/bin/tofu');
 
 /** Polls `probe` every 100 ms until it returns something other than undefined/false. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
