@@ -319,6 +319,12 @@ async function apply(ctx, args) {
       );
       return 1;
     }
+    // A provider error on one value: fails only the applies whose plan contains it (a rollback to another value succeeds).
+    const needle = ctx.env.IAC_STANDIN_FAIL_APPLY_IF;
+    if (needle && JSON.stringify(saved.document.resource_changes).includes(needle)) {
+      diagnostic(ctx, 'Injected provider failure', `IAC_STANDIN_FAIL_APPLY_IF matched the plan; nothing was applied.`);
+      return 1;
+    }
   } else if (positional.length === 0 && flags['auto-approve']) {
     requireInit(ctx);
     const config = await loadConfig(ctx);

@@ -143,4 +143,55 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     const applies = await a.runtime.store.listApplies({ repo: `${OWNER}/race` });
     expect(applies.filter((x) => x.outcome === 'succeeded').map((x) => x.pr)).toEqual([winnerPr.number]);
   });
+  it('rolls a project back to its last known-good configuration when an apply fails', async () => {
+    app = await startAppUnderTest({ env: { IAC_STANDIN_FAIL_APPLY_IF: 'v2-broken', IAC_PASS_ENV: 'IAC_STANDIN_*' } });
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  on_failure: true\n';
+    const { pr, state } = await plannedPr('recover', config, { a: 'v1' }, { a: 'v2-broken' });
+
+    const { reactions, answer } = await command(pr, 'bob', '/apply');
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(answer).toContain('failed to apply');
+    expect(answer).toContain('rolled back');
+    // The base configuration (v1) is what runs now, not the PR's broken v2.
+    const parsed = JSON.parse(await readFile(state, 'utf8')) as { resources: { instances: { attributes: { value: string } }[] }[] };
+    expect(parsed.resources[0]?.instances[0]?.attributes.value).toBe('v1');
+    const applies = await app.runtime.store.listApplies({ repo: `${OWNER}/recover`, pr: pr.number });
+    expect(applies.map((a) => [a.kind, a.outcome]).sort()).toEqual([
+      ['apply', 'failed'],
+      ['rollback', 'succeeded'],
+    ]);
+  });
+
+  it('merges the PR at the applied SHA once every project is applied (apply.automerge)', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  automerge: true\n  merge_method: squash\n  requirements:\n    approved: false\n';
+    const { pr, state } = await plannedPr('automerge', config, { a: 'v1' }, { a: 'v2' });
+    const { reactions, answer } = await command(pr, 'bob', '/apply');
+    expect(reactions, answer).toEqual(['eyes', 'rocket']);
+    expect(answer).toContain('the PR was merged');
+    expect(await stateNames(state)).toEqual(['a']);
+    const merges = app.double.requests({ method: 'PUT', path: /\/pulls\/\d+\/merge$/ });
+    expect(merges).toHaveLength(1);
+    expect(merges[0]?.body).toMatchObject({ merge_method: 'squash' });
+  });
+
+  it('releases the PR\'s locks on /unlock, so another PR can apply', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\n';
+    const first = await plannedPr('unlock', config, { a: 'v1' }, { a: 'v2' }, 'one');
+    expect((await command(first.pr, 'bob', '/apply')).reactions).toEqual(['eyes', 'rocket']);
+    expect((await app.runtime.store.listLocks({ repo: `${OWNER}/unlock` })).map((l) => l.pr)).toEqual([first.pr.number]);
+
+    const unlocked = await command(first.pr, 'bob', '/unlock');
+    expect(unlocked.reactions).toEqual(['eyes', 'rocket']);
+    expect(unlocked.answer).toContain('Released the lock on `envs/prod`');
+    expect(await app.runtime.store.listLocks({ repo: `${OWNER}/unlock` })).toEqual([]);
+
+    const second = await plannedPr('unlock', config, { a: 'v1' }, { a: 'v3' }, 'two');
+    const applied = await command(second.pr, 'bob', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+  });
 });
