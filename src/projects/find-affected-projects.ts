@@ -30,15 +30,8 @@ export interface ProjectDefinition {
   origin: 'config' | 'autodetect';
 }
 
-export interface AffectedProject {
-  name: string;
-  dir: string;
-  workspace: string;
-  tool?: 'tofu' | 'terraform';
-  workflow: string;
-  varFiles: string[];
-  autoplan: boolean;
-  origin: 'config' | 'autodetect';
+/** A project a change affects: its definition (globs already applied) and why. */
+export interface AffectedProject extends Omit<ProjectDefinition, 'whenModified'> {
   /** Why it is affected, for the comment: `changed envs/prod/main.tf`, `uses module modules/net (changed ...)`. */
   reason: string;
   /** The changed paths that affect it, directly or through a local module (approvals map files to projects with it). */
