@@ -12,6 +12,7 @@ import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-
 import { mergePullRequest } from '../github/merge-pull-request.js';
 import { checkoutCommit, withWorkspace } from '../runner/index.js';
 import { codeFence } from '../render/markdown-text.js';
+import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import type { PlanRecord } from '../store/store.js';
 import { PlanFileError } from '../store/store-errors.js';
 import { APPLY_REQUIREMENTS, checkApplyRequirements, type UnmetRequirement } from './check-apply-requirements.js';
@@ -49,7 +50,6 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   const { store } = ctx.services;
   const refuse = async (reason: string, body: string): Promise<CommandResult> => {
     await store.audit({ repo: repoName, pr: ref.pr, actor: input.actor, action: 'decision:apply-refused', reason });
-    ctx.services.metrics.lockWaits.inc({ outcome: reason.includes('locked') ? 'refused' : 'not-attempted' });
     return { ok: false, refused: true, body };
   };
 
@@ -68,7 +68,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
 
   // 2. Every requirement of every project, reported at once.
   const enforced = Object.fromEntries(APPLY_REQUIREMENTS.map((name) => [name, config.apply.requirements[name] !== false])) as Record<(typeof APPLY_REQUIREMENTS)[number], boolean>;
-  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref) : undefined;
+  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { config: { config } }) : undefined;
   const planCheck = await getLatestCheckRun(ctx.octokit, repo, ref.headSha, CHECK_PLAN, ctx.app.id);
   const baseSha = await getBranchSha(ctx.octokit, repo, ref.baseRef);
   const otherDirs = known.map((project) => project.dir);
@@ -102,13 +102,14 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
       ...(plan ? { plan: { headSha: plan.headSha, status: plan.status, planfileHashMatches: plan.planfile ? planfileHashMatches : false } } : {}),
       planCheckConclusion: planCheck ? (planCheck.status === 'completed' ? planCheck.conclusion : null) : null,
       baseChangedFiles,
-      approval: { satisfied: evaluation?.satisfied ?? !enforced.approved, statusLine: evaluation ? approvalLine(evaluation) : 'approvals could not be evaluated (invalid config)' },
+      approval: { satisfied: evaluation?.satisfied ?? !enforced.approved, statusLine: evaluation ? formatApprovalStatusLine(evaluation) : 'approvals could not be evaluated' },
       lock: { heldByPr: lock?.pr ?? null, ...(lock ? { holder: lock.holder } : {}) },
     });
     if (unmet.length > 0) refusals.push({ project: target.name, unmet });
     else if (plan && planBytes) prepared.push({ target, plan, planBytes });
   }
   if (refusals.length > 0) {
+    if (refusals.some(({ unmet }) => unmet.some((item) => item.requirement === 'locked'))) ctx.services.metrics.lockWaits.inc({ outcome: 'refused' });
     const lines = refusals.flatMap(({ project, unmet }) => [
       `**\`${project}\`**`,
       ...unmet.map((item) => `- :x: **${item.requirement}**: ${item.problem}.\n  ${item.fix}`),
@@ -199,8 +200,3 @@ function affectsProject(file: string, dir: string, projectDirs: string[]): boole
   return !projectDirs.some((other) => other !== '.' && inside(other));
 }
 
-function approvalLine(evaluation: { satisfied: boolean; requirements: { satisfied: boolean; needed: number; approvedBy: string[]; stillNeededFrom: string[] }[] }): string {
-  const open = evaluation.requirements.filter((r) => !r.satisfied);
-  if (open.length === 0) return 'the approval policy is not satisfied (see the `infra-review/approval` check)';
-  return open.map((r) => `${r.approvedBy.length} of ${r.needed} from ${r.stillNeededFrom.join(', ') || 'owners'}`).join('; ');
-}

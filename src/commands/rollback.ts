@@ -96,7 +96,7 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
         if (compareRisk(level, config.rollback.max_risk) > 0) {
           const reasons = analysis.risk.reasons.map((reason) => `- ${reason}`).join('\n');
           if (!input.confirm) return { kind: 'needs-confirm' as const, summary, reasons };
-          if (!(await isOwner(ctx, ref, input.actor))) return { kind: 'not-owner' as const, summary, reasons };
+          if (!(await isOwner(ctx, ref, input.actor, config))) return { kind: 'not-owner' as const, summary, reasons };
         }
         const planBytes = await store.getPlanFile(record.planfile);
         const applied = await applyPlan(ctx, { kind: 'rollback', ref, project: target, plan: record, planBytes, workspace, config, actor: input.actor, token, signal: input.signal, rollbackOf: last.id });
@@ -172,8 +172,8 @@ async function findProjectTarget(ctx: JobContext, ref: PullRequestRef, name: str
 }
 
 /** Whether `actor` owns any requirement of the PR's approval policy (named, or via a team). */
-async function isOwner(ctx: JobContext, ref: PullRequestRef, actor: string): Promise<boolean> {
-  const evaluation = await refreshApprovals(ctx, ref, { publish: false });
+async function isOwner(ctx: JobContext, ref: PullRequestRef, actor: string, config: InfraReviewConfig): Promise<boolean> {
+  const evaluation = await refreshApprovals(ctx, ref, { publish: false, config: { config } });
   if (!evaluation) return false;
   const login = actor.toLowerCase();
   const teams = createTeamResolver(ctx.octokit);

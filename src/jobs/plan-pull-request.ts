@@ -66,7 +66,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     await ensureCheckRun(octokit, repo, { name: CHECK_PLAN, headSha, appId, status: 'completed', conclusion: 'failure', title: `Invalid ${CONFIG_FILE}`, summary });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });
     // The approval check must not stay pending (or green from an older head): it fails for the same reason.
-    await refreshApprovals(ctx, payload);
+    await refreshApprovals(ctx, payload, { config: parsed });
     return emptyResult('invalid-config');
   }
   const config = parsed.config;
@@ -81,7 +81,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     await ensureCheckRun(octokit, repo, { name: CHECK_PLAN, headSha, appId, status: 'completed', conclusion: 'neutral', title: 'Not planned', summary: skipReason });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: not planned\n\n${skipReason}`], { botLogin: ctx.botLogin });
     // Approvals still gate merging an unplanned PR: every changed file counts as part of a critical-risk project.
-    await refreshApprovals(ctx, payload);
+    await refreshApprovals(ctx, payload, { config: parsed });
     return emptyResult('skipped');
   }
 

@@ -1,6 +1,6 @@
 import type { RiskLevel } from '../plan/analysis.js';
 import { CONFIG_FILE } from '../config/config-schema.js';
-import { parseConfig } from '../config/parse-config.js';
+import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
 import type { ChangedFileInput } from '../policy/approval-evaluation.js';
 import { readRepoFile } from '../github/read-repo-file.js';
@@ -24,11 +24,16 @@ export const UNPLANNED_PROJECT = '(not planned yet)';
  * `infra-review/approval`. File-to-project mapping and risks come from the latest plan of that head;
  * without one every file counts as part of a critical-risk project (fail closed).
  */
-export async function refreshApprovals(ctx: JobContext, ref: PullRequestRef, options: { publish: boolean } = { publish: true }): Promise<ApprovalEvaluation | undefined> {
+export async function refreshApprovals(
+  ctx: JobContext,
+  ref: PullRequestRef,
+  options: { publish?: boolean; /** The base config when the caller has read it already (saves the request). */ config?: ParseConfigResult } = {},
+): Promise<ApprovalEvaluation | undefined> {
+  const publish = options.publish ?? true;
   const repo = { owner: ref.owner, repo: ref.repo };
-  const parsed = parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, ref.baseRef), CONFIG_FILE);
+  const parsed = options.config ?? parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, ref.baseRef), CONFIG_FILE);
   if ('errors' in parsed) {
-    if (options.publish) {
+    if (publish) {
       await ensureCheckRun(ctx.octokit, repo, {
         name: CHECK_APPROVAL,
         headSha: ref.headSha,
@@ -61,7 +66,7 @@ export async function refreshApprovals(ctx: JobContext, ref: PullRequestRef, opt
     projectRisks,
   });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
-  if (options.publish) {
+  if (publish) {
     await publishApprovalCheck(ctx, repo, ref.headSha, evaluation);
     // The plan comment's one-line approval status follows the check (only when a plan comment exists).
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
