@@ -41,7 +41,7 @@ export function createApp(options: AppOptions = {}) {
       };
     probot.on('pull_request', track('pull_request', (context) => handlePullRequest(context, runtime.queue)));
     probot.on('pull_request_review', track('pull_request_review', (context) => handlePullRequestReview(context, runtime.queue)));
-    probot.on('issue_comment', track('issue_comment', (context) => handleIssueComment(context, runtime.queue, runtime.store)));
+    probot.on('issue_comment', track('issue_comment', (context) => handleIssueComment(context, runtime.queue)));
 
     // Probot passes addHandler when a server runs the app; unit tests load the app without one.
     let serving = false;

@@ -1,6 +1,5 @@
 import type { Context } from 'probot';
 import type { JobQueue } from '../jobs/job-queue.js';
-import type { Store } from '../store/store.js';
 import { parseCommand } from '../commands/parse-command.js';
 import { addReaction } from '../github/add-reaction.js';
 import type { CommentCommandPayload } from '../jobs/job-payloads.js';
@@ -15,7 +14,7 @@ export type CommentOutcome = 'ignored' | 'duplicate' | 'queued';
  * on issues are ignored. The same comment (redelivered) runs at most once, across replicas.
  * Accepted commands get 👀 at once; the job answers with 🚀 or 😕 and a comment.
  */
-export async function handleIssueComment(context: Context<'issue_comment'>, queue: JobQueue, store: Store): Promise<CommentOutcome> {
+export async function handleIssueComment(context: Context<'issue_comment'>, queue: JobQueue): Promise<CommentOutcome> {
   const { payload } = context;
   if (payload.action !== 'created') return 'ignored';
   if (!payload.issue.pull_request) return 'ignored';
@@ -25,11 +24,6 @@ export async function handleIssueComment(context: Context<'issue_comment'>, queu
   if (!payload.installation) throw new Error('webhook without an installation: infra-review only works as an installed GitHub App');
 
   const repo = payload.repository.full_name;
-  if (!(await store.claimOnce(`comment:${repo}:${payload.comment.id}`))) {
-    context.log.info({ commentId: payload.comment.id }, 'command comment already handled (redelivery); ignored');
-    return 'duplicate';
-  }
-  await addReaction(context.octokit, { owner: payload.repository.owner.login, repo: payload.repository.name }, payload.comment.id, 'eyes');
   const job: CommentCommandPayload = {
     installationId: payload.installation.id,
     owner: payload.repository.owner.login,
@@ -41,7 +35,9 @@ export async function handleIssueComment(context: Context<'issue_comment'>, queu
     parsed,
     deliveryId: context.id,
   };
-  await queue.enqueue({
+  // Claimed and enqueued in one transaction: a store failure leaves the comment unclaimed, so GitHub's
+  // redelivery runs it; a redelivery after success is refused here.
+  const enqueued = await queue.enqueueOnce(`comment:${repo}:${payload.comment.id}`, {
     kind: 'command',
     repo,
     pr: payload.issue.number,
@@ -50,5 +46,15 @@ export async function handleIssueComment(context: Context<'issue_comment'>, queu
     key: `comment:${repo}:${payload.comment.id}`,
     payload: job,
   });
+  if (enqueued === undefined) {
+    context.log.info({ commentId: payload.comment.id }, 'command comment already handled (redelivery); ignored');
+    return 'duplicate';
+  }
+  try {
+    await addReaction(context.octokit, { owner: payload.repository.owner.login, repo: payload.repository.name }, payload.comment.id, 'eyes');
+  } catch (error) {
+    // The 👀 only acknowledges; the command is queued and its job answers either way.
+    context.log.warn({ commentId: payload.comment.id, err: error }, 'could not add the 👀 reaction to a queued command');
+  }
   return 'queued';
 }

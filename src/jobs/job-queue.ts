@@ -145,6 +145,17 @@ export class JobQueue {
   }
 
   /**
+   * Enqueue `input` only if `onceKey` was never claimed (a redelivered webhook, a repeated comment): the
+   * claim and the job are written together. Undefined when the key was already claimed.
+   */
+  async enqueueOnce(onceKey: string, input: NewJob): Promise<{ job: Job; created: boolean } | undefined> {
+    if (input.kind === 'plan') await this.supersedePlans({ repo: input.repo, pr: input.pr, headSha: input.headSha });
+    const result = await this.store.enqueueJobOnce(onceKey, input);
+    if (result?.created) this.wake();
+    return result;
+  }
+
+  /**
    * Supersede the PR's plan jobs for head SHAs other than `headSha`: queued ones at once, running ones by
    * aborting their signal (here at once; in other replicas on their next heartbeat).
    */

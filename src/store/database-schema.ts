@@ -92,6 +92,8 @@ export interface JobTable {
   started_at: number | null;
   heartbeat_at: number | null;
   finished_at: number | null;
+  /** Set by `enqueueJobOnce`: unique for ever (until pruned), so the same comment never runs twice. */
+  once_key: string | null;
 }
 
 export interface AuditEventTable {

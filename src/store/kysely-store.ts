@@ -299,47 +299,13 @@ export class KyselyStore implements Store {
   // ---- jobs ----
 
   async enqueueJob(input: NewJob): Promise<{ job: Job; created: boolean }> {
-    const command = input.command ?? input.kind;
-    const key = input.key ?? jobKey({ repo: input.repo, pr: input.pr, headSha: input.headSha, command });
-    const payload = input.payload === undefined ? null : JSON.stringify(input.payload);
-    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt += 1) {
-      // The partial unique index on key (queued or running) makes a duplicate insert a no-op.
-      const inserted = await this.db
-        .insertInto('jobs')
-        .values({
-          key,
-          kind: input.kind,
-          repo: input.repo,
-          pr: input.pr,
-          head_sha: input.headSha,
-          command,
-          payload,
-          status: 'queued',
-          owner: null,
-          attempts: 0,
-          cancel_reason: null,
-          error: null,
-          result: null,
-          created_at: Date.now(),
-          started_at: null,
-          heartbeat_at: null,
-          finished_at: null,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .returningAll()
-        .executeTakeFirst();
-      if (inserted) return { job: toJob(inserted), created: true };
-      const existing = await this.db
-        .selectFrom('jobs')
-        .selectAll()
-        .where('key', '=', key)
-        .where('status', 'in', ACTIVE_JOB)
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (existing) return { job: toJob(existing), created: false };
-    }
-    throw new Error(`job ${key} kept finishing while it was being enqueued`);
+    return insertJob(this.db, input);
+  }
+
+  async enqueueJobOnce(onceKey: string, input: NewJob): Promise<{ job: Job; created: boolean } | undefined> {
+    // One statement claims the key and enqueues the job (the job row carries the key under a unique
+    // index): a failure loses neither, and a redelivery after success is refused.
+    return insertJob(this.db, input, onceKey);
   }
 
   async claimJob(owner: string, kinds: readonly string[]): Promise<Job | undefined> {
@@ -552,6 +518,58 @@ export class KyselyStore implements Store {
     await this.db.destroy();
     await this.onClose();
   }
+}
+
+/** Insert a queued job unless one with the same key is queued or running (then that one is returned). */
+async function insertJob(db: Kysely<Database>, input: NewJob): Promise<{ job: Job; created: boolean }>;
+async function insertJob(db: Kysely<Database>, input: NewJob, onceKey: string): Promise<{ job: Job; created: boolean } | undefined>;
+async function insertJob(db: Kysely<Database>, input: NewJob, onceKey?: string): Promise<{ job: Job; created: boolean } | undefined> {
+  const command = input.command ?? input.kind;
+  const key = input.key ?? jobKey({ repo: input.repo, pr: input.pr, headSha: input.headSha, command });
+  const payload = input.payload === undefined ? null : JSON.stringify(input.payload);
+  for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt += 1) {
+    // The partial unique index on key (queued or running) makes a duplicate insert a no-op.
+    const inserted = await db
+      .insertInto('jobs')
+      .values({
+        key,
+        kind: input.kind,
+        repo: input.repo,
+        pr: input.pr,
+        head_sha: input.headSha,
+        command,
+        payload,
+        status: 'queued',
+        owner: null,
+        attempts: 0,
+        cancel_reason: null,
+        error: null,
+        result: null,
+        created_at: Date.now(),
+        started_at: null,
+        heartbeat_at: null,
+        finished_at: null,
+        once_key: onceKey ?? null,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { job: toJob(inserted), created: true };
+    if (onceKey !== undefined) {
+      const claimed = await db.selectFrom('jobs').select('id').where('once_key', '=', onceKey).executeTakeFirst();
+      if (claimed) return undefined;
+    }
+    const existing = await db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('key', '=', key)
+      .where('status', 'in', ACTIVE_JOB)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (existing) return { job: toJob(existing), created: false };
+  }
+  throw new Error(`job ${key} kept finishing while it was being enqueued`);
 }
 
 function planfileColumns(ref: PlanFileRef | null): Pick<PlanTable, 'planfile_location' | 'planfile_sha256' | 'planfile_size'> {

@@ -133,6 +133,15 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: 'jobs.once_key: a job enqueued at most once per key, ever (comment commands)',
+    async up(db) {
+      await db.schema.alterTable('jobs').addColumn('once_key', 'text').execute();
+      // NULLs are distinct on both engines: only jobs enqueued with a once-key are constrained.
+      await db.schema.createIndex('jobs_once_key').unique().on('jobs').column('once_key').execute();
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

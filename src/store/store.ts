@@ -9,7 +9,8 @@ import type { PlanSummary, RiskLevel } from '../plan/analysis.js';
  *   gets `{ acquired: true }`; the others learn who holds it. Re-acquiring a lock your PR holds succeeds.
  * - `claimJob` hands a queued job to exactly one worker.
  * - `enqueueJob` never duplicates a job whose key is already queued or running.
- * - `claimOnce(key)` is true for exactly one caller of a key, ever (until pruned).
+ * - `claimOnce(key)` is true for exactly one caller of a key, ever (until pruned); `enqueueJobOnce` is
+ *   the same for a job, with the claim and the job written in one statement.
  * - `getPlanFile` returns the bytes only if their SHA-256 still matches the one recorded at `putPlanFile`.
  *
  * Timestamps are `Date`s (stored as epoch milliseconds). JSON fields round-trip through `JSON.stringify`.
@@ -74,6 +75,12 @@ export interface Store {
   // ---- jobs (the queue in src/jobs/ builds on these) ------------------------------------------
   /** Insert a queued job unless one with the same key is queued or running; then `created` is false and `job` is that one. */
   enqueueJob(input: NewJob): Promise<{ job: Job; created: boolean }>;
+  /**
+   * `enqueueJob(input)` at most once per `onceKey`, ever (until the job is pruned): undefined, and nothing
+   * enqueued, when a job was enqueued with that key before. The claim and the job are one row: a failure
+   * leaves neither, so a redelivered webhook still runs.
+   */
+  enqueueJobOnce(onceKey: string, input: NewJob): Promise<{ job: Job; created: boolean } | undefined>;
   /** Atomically move the oldest queued job of one of `kinds` to 'running' for `owner`. */
   claimJob(owner: string, kinds: readonly string[]): Promise<Job | undefined>;
   /**

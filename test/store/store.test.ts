@@ -218,6 +218,32 @@ describe.each(ENGINES)('store on $name', (factory) => {
       }
       expect(await store.claimOnce('delivery-0')).toBe(false);
     });
+
+    it('claims a key and enqueues its job together: exactly one job per key, even concurrently and after the job ended', async () => {
+      const other = await handle.open();
+      const job = (round: number) => ({ kind: 'command', repo, pr: round, headSha: '', key: `comment:${repo}:${round}`, payload: { round } });
+      for (let round = 0; round < 10; round += 1) {
+        const results = await Promise.all([store, other, store, other].map((s) => s.enqueueJobOnce(`comment:${repo}:${round}`, job(round))));
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+        expect(results.find((r) => r !== undefined)).toMatchObject({ created: true, job: { key: `comment:${repo}:${round}`, payload: { round } } });
+        expect(await store.listJobs({ repo, pr: round })).toHaveLength(1);
+      }
+      const claimed = await store.claimJob('worker-1', ['command']);
+      expect(claimed).toBeDefined();
+      await store.finishJob(claimed!.id, 'worker-1', { status: 'succeeded' });
+      // The job ended (its key is free in the jobs table) but the once-key still refuses a redelivery.
+      expect(await store.enqueueJobOnce(`comment:${repo}:${claimed!.pr}`, job(claimed!.pr))).toBeUndefined();
+      expect(await store.listJobs({ repo, pr: claimed!.pr })).toHaveLength(1);
+    });
+
+    it('leaves the key unclaimed when the job cannot be enqueued, so a redelivery still runs', async () => {
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      await expect(store.enqueueJobOnce('comment:acme/infra:77', { kind: 'command', repo, pr: 77, headSha: '', payload: circular })).rejects.toThrow(/circular/i);
+      expect(await store.listJobs({ repo, pr: 77 })).toEqual([]);
+      const retried = await store.enqueueJobOnce('comment:acme/infra:77', { kind: 'command', repo, pr: 77, headSha: '', payload: { ok: true } });
+      expect(retried).toMatchObject({ created: true, job: { payload: { ok: true } } });
+    });
   });
 
   describe.skipIf(factory.skip)('lifecycle', () => {
