@@ -29,10 +29,8 @@ export function registerAuditCommand(program: Command, io: StoreCommandIo = proc
       const pr = options.pr === undefined ? undefined : parsePositiveIntegerOption('--pr', options.pr);
       const limit = options.limit === undefined ? DEFAULT_AUDIT_LIMIT : parsePositiveIntegerOption('--limit', options.limit);
       const format = parseFormatOption(options.format);
-      // The store lists oldest first and limits from the oldest: read the whole trail of the repo (or PR)
-      // and keep its tail, so the newest events are never cut off however long the trail grows.
-      const events = await withCliStore(io.env, (store) => store.listAudit({ repo, ...(pr === undefined ? {} : { pr }), limit: Number.MAX_SAFE_INTEGER }));
-      io.stdout(formatAudit(events.slice(-limit), format));
+      const events = await withCliStore(io.env, (store) => store.listAudit({ repo, ...(pr === undefined ? {} : { pr }), limit }));
+      io.stdout(formatAudit(events, format));
     });
 }
 

@@ -486,10 +486,11 @@ export class KyselyStore implements Store {
       .selectAll()
       .where('repo', '=', filter.repo)
       .$if(filter.pr !== undefined, (q) => q.where('pr', '=', filter.pr as number))
-      .orderBy('id')
+      .orderBy('id', 'desc')
       .limit(filter.limit ?? 1000)
       .execute();
-    return rows.map(toAudit);
+    // Newest N from the index, handed back oldest first.
+    return rows.reverse().map(toAudit);
   }
 
   // ---- exactly-once ----

@@ -110,7 +110,7 @@ export interface Store {
   // ---- audit --------------------------------------------------------------------------------
   /** Append one command or decision with its reason to the audit trail. */
   audit(event: AuditEventInput): Promise<AuditEvent>;
-  /** Audit events of a repository (optionally one PR), oldest first. */
+  /** The newest `limit` (default 1000) audit events of a repository (optionally one PR), oldest first. */
   listAudit(filter: { repo: string; pr?: number; limit?: number }): Promise<AuditEvent[]>;
 
   // ---- exactly-once -------------------------------------------------------------------------

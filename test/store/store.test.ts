@@ -207,7 +207,9 @@ describe.each(ENGINES)('store on $name', (factory) => {
       expect(pr1[1]).toMatchObject({ reason: 'missing approval from @acme/sre' });
       expect(pr1[0]?.at).toBeInstanceOf(Date);
       expect((await store.listAudit({ repo })).length).toBe(3);
-      expect((await store.listAudit({ repo, limit: 1 })).length).toBe(1);
+      // A limit keeps the newest events (still listed oldest first).
+      expect((await store.listAudit({ repo, limit: 1 })).map((e) => e.action)).toEqual(['command:/plan']);
+      expect((await store.listAudit({ repo, limit: 2 })).map((e) => e.action)).toEqual(['decision:apply-denied', 'command:/plan']);
     });
 
     it('claims a key once across store instances, even concurrently', async () => {
