@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../../src/index.js';
 import type { Runtime } from '../../../src/runtime/start-runtime.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
+import { STANDIN, latestCheckRun } from '../../e2e/harness/e2e-helpers.js';
 import { GitHubDouble } from '../../e2e/harness/github-double.js';
 import { generateAppKey } from '../../e2e/harness/start-app.js';
 
@@ -15,9 +15,10 @@ import { generateAppKey } from '../../e2e/harness/start-app.js';
  * its own DATA_DIR and SQLite store), shared by the integration tests so each one only writes its scenario.
  */
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const STANDIN = path.join(ROOT, 'test/iac-standin/bin/tofu');
-export const APP_ID = 4242;
+// One implementation for both suites: the in-process tests and the built-server (e2e) tests.
+export { STANDIN, waitFor } from '../../e2e/harness/e2e-helpers.js';
+
+const APP_ID = 4242;
 
 export interface AppUnderTest {
   double: GitHubDouble;
@@ -63,11 +64,7 @@ export async function startAppUnderTest(options: { env?: Record<string, string>;
       deliveries += 1;
       await probot.receive({ id: `delivery-${deliveries}`, name, payload } as Parameters<Probot['receive']>[0]);
     },
-    check: (owner, repo, headSha, name) =>
-      double
-        .checkRunsFor(owner, repo, headSha)
-        .filter((run) => run.name === name)
-        .sort((a, b) => Number(b.id) - Number(a.id))[0],
+    check: (owner, repo, headSha, name) => latestCheckRun(double, { owner, repo }, headSha, name),
     stop: async () => {
       await started.stop();
       await double.stop();
@@ -76,13 +73,3 @@ export async function startAppUnderTest(options: { env?: Record<string, string>;
   };
 }
 
-/** Polls `probe` until it yields a value other than undefined/false. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
