@@ -58,15 +58,16 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
   const standinLog = () => path.join(tmp, 'standin.log');
   const state = (name: string) => path.join(tmp, `${name}.tfstate`);
 
-  /** Opens a PR from `branch` (already pushed) and waits for its plan check to complete. */
+  /** Opens a PR from `branch` (already pushed) and waits for its plan check to complete and its plan comment. */
   const openAndPlan = async (repo: string, branch: string, extra: { fork?: boolean } = {}) => {
     const opened = await double.openPullRequest({ owner: OWNER, repo, head: branch, author: 'alice', title: branch, ...extra });
     const pr = { owner: OWNER, repo, number: opened.pull_request.number };
     const headSha = opened.pull_request.head.sha;
     await app.receive('pull_request', opened);
-    const check = await waitFor('the plan check to complete', () => {
+    // A skipped or invalid-config plan completes its check first and writes the comment after it.
+    const check = await waitFor('the plan check to complete and the plan comment', () => {
       const run = app.check(OWNER, repo, headSha, 'infra-review/plan');
-      return run?.status === 'completed' ? run : undefined;
+      return run?.status === 'completed' && double.issueComments(pr).some((comment) => comment.body?.startsWith(PLAN_MARKER)) ? run : undefined;
     });
     const comments = double.issueComments(pr).map((comment) => comment.body ?? '');
     return { pr, headSha, check, comments, planComment: comments.find((body) => body.startsWith(PLAN_MARKER)) ?? '' };
