@@ -8,6 +8,7 @@ import { createHealthRoutes } from './http/health-routes.js';
 import { handlePullRequest } from './handlers/pull-request.js';
 import { handlePullRequestReview } from './handlers/pull-request-review.js';
 import { handleIssueComment } from './handlers/issue-comment.js';
+import { handleCheckRunRerequested, handleCheckSuiteRerequested } from './handlers/check-rerequested.js';
 
 export interface AppOptions {
   /** Injected by tests; the server uses the environment. */
@@ -28,7 +29,7 @@ export function createApp(options: AppOptions = {}) {
     runtime.start();
 
     const track =
-      <E extends 'pull_request' | 'pull_request_review' | 'issue_comment'>(event: E, handle: (context: Context<E>) => Promise<string>) =>
+      <E extends 'pull_request' | 'pull_request_review' | 'issue_comment' | 'check_run' | 'check_suite'>(event: E, handle: (context: Context<E>) => Promise<string>) =>
       async (context: Context<E>) => {
         instrumentOctokit(context.octokit, metrics);
         try {
@@ -42,6 +43,9 @@ export function createApp(options: AppOptions = {}) {
     probot.on('pull_request', track('pull_request', (context) => handlePullRequest(context, runtime.queue)));
     probot.on('pull_request_review', track('pull_request_review', (context) => handlePullRequestReview(context, runtime.queue)));
     probot.on('issue_comment', track('issue_comment', (context) => handleIssueComment(context, runtime.queue)));
+    // The "Re-run" buttons GitHub shows on our check runs and suite.
+    probot.on('check_run', track('check_run', (context) => handleCheckRunRerequested(context, runtime.queue)));
+    probot.on('check_suite', track('check_suite', (context) => handleCheckSuiteRerequested(context, runtime.queue)));
 
     // Probot passes addHandler when a server runs the app; unit tests load the app without one.
     let serving = false;

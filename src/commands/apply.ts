@@ -19,6 +19,7 @@ import { APPLY_REQUIREMENTS, checkApplyRequirements, type UnmetRequirement } fro
 import { applyPlan } from './apply-plan.js';
 import { runRollback } from './rollback.js';
 import { annotateApplied } from './annotate-applied.js';
+import { appliedAtHead } from './apply-check-status.js';
 import path from 'node:path';
 
 export interface CommandResult {
@@ -183,13 +184,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
 
 /** Projects of this PR whose latest apply (not rolled back) succeeded for the current head. */
 async function appliedProjects(ctx: JobContext, ref: PullRequestRef, names: string[]): Promise<Set<string>> {
-  const applies = await ctx.services.store.listApplies({ repo: repoFullName(ref), pr: ref.pr });
-  const done = new Set<string>();
-  for (const name of names) {
-    const latest = applies.find((apply) => apply.project === name);
-    if (latest && latest.kind === 'apply' && latest.outcome === 'succeeded' && latest.sha === ref.headSha) done.add(name);
-  }
-  return done;
+  return appliedAtHead(await ctx.services.store.listApplies({ repo: repoFullName(ref), pr: ref.pr }), names, ref.headSha);
 }
 
 /** A base-branch change matters to a project when it lies in the project's directory or is an IaC file outside every project (a shared module). */

@@ -120,6 +120,12 @@ export const API_PERMISSIONS = {
     usedBy: ['getPullRequest'],
     note: 'A comment event carries no head SHA: commands read the PR as it is now.',
   },
+  'GET /repos/{owner}/{repo}/pulls': {
+    permission: 'pull_requests',
+    level: 'read',
+    usedBy: ['findOpenPullRequestsForHead'],
+    note: 'A re-run check of a fork PR names no PR: the open PRs are searched for its head SHA.',
+  },
   'GET /repos/{owner}/{repo}/git/ref/{ref}': {
     permission: 'contents',
     level: 'read',

@@ -1,4 +1,5 @@
 import type { ParseResult } from '../commands/parse-command.js';
+import type { CheckName } from '../github/ensure-check-run.js';
 
 /**
  * What a webhook handler stores in a job: everything the worker needs to act without the webhook,
@@ -35,7 +36,29 @@ export interface PlanJobPayload extends PullRequestRef {
 }
 
 export interface ApprovalJobPayload extends PullRequestRef {
-  trigger: 'review' | 'pull_request';
+  trigger: 'review' | 'pull_request' | 'rerun';
+}
+
+/**
+ * "Re-run" on one of our check runs, or "Re-run all checks" on our check suite. The event names the
+ * commit, not always the PR (fork PRs have none attached): the job resolves the PR.
+ */
+export interface RerunJobPayload {
+  installationId: number;
+  owner: string;
+  repo: string;
+  /** `repository.clone_url` of the base repository. */
+  cloneUrl: string;
+  /** The re-run check run's name, or `suite` for "Re-run all checks". */
+  check: CheckName | 'suite';
+  headSha: string;
+  /** `app.id` of the check run or suite; the job acts only when it is ours (fail closed). */
+  appId: number | null;
+  /** PRs of this repository GitHub attached to the check run or suite; empty for fork PRs. */
+  pullRequests: number[];
+  /** Who clicked "Re-run". */
+  actor: string;
+  deliveryId?: string;
 }
 
 /** A slash command from a PR comment; the worker loads the PR itself (the comment event has no head SHA). */

@@ -2,10 +2,11 @@ import type { JobQueue } from './job-queue.js';
 import type { Job } from '../store/store.js';
 import type { JobServices } from './job-context.js';
 import { createJobContext } from './job-context.js';
-import type { ApprovalJobPayload, CommentCommandPayload, PlanJobPayload } from './job-payloads.js';
+import type { ApprovalJobPayload, CommentCommandPayload, PlanJobPayload, RerunJobPayload } from './job-payloads.js';
 import { planPullRequest } from './plan-pull-request.js';
 import { refreshApprovals } from './refresh-approvals.js';
 import { closePullRequest, type ClosePayload } from './close-pull-request.js';
+import { rerunCheck } from './rerun-check.js';
 import { runCommentCommand } from '../commands/run-comment-command.js';
 
 /** Every job kind and the function that runs it (durations and outcomes are measured by the queue's observer). */
@@ -33,6 +34,11 @@ export function registerJobHandlers(queue: JobQueue, services: JobServices): voi
   queue.register('pr-closed', async (job) => {
     const payload = job.payload as ClosePayload;
     return closePullRequest(await context(job, payload.installationId), payload);
+  });
+  queue.register('rerun', async (job) => {
+    const payload = job.payload as RerunJobPayload;
+    // Re-runs queue the same plan and approval jobs as the automatic path (same keys, same supersession).
+    return rerunCheck(await context(job, payload.installationId), payload, (input) => queue.enqueue(input));
   });
   queue.register('command', async (job, signal) => {
     const payload = job.payload as CommentCommandPayload;

@@ -21,7 +21,8 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
       reason: `job ${job.id} (${job.command}) was running when its worker stopped; it is not re-run automatically`,
     });
     services.log.error({ jobId: job.id, kind: job.kind, repo: job.repo, pr: job.pr }, 'job interrupted by a crash or restart');
-    if (!payload.installationId || !payload.owner || !payload.repo) continue;
+    // A re-run of a fork PR's check is queued before its PR is known (pr 0): there is no PR to tell.
+    if (!payload.installationId || !payload.owner || !payload.repo || job.pr <= 0) continue;
     try {
       const ctx = await createJobContext(services, payload.installationId, { jobId: job.id, repo: job.repo, pr: job.pr });
       const repo = { owner: payload.owner, repo: payload.repo };

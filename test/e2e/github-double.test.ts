@@ -232,6 +232,18 @@ describe('GitHub double', () => {
       expect(second.data.pull_requests.map((p) => p.number)).toEqual([1]);
     });
 
+    it('lists open PRs newest updated first, filtered by head and state, without merge and size fields', async () => {
+      await double.pushCommit(OWNER, REPO, 'listed', { 'listed.tf': '' }, 'Listed');
+      const opened = await double.openPullRequest({ owner: OWNER, repo: REPO, head: 'listed', author: 'carol', title: 'Listed' });
+      const open = await octokit.paginate(octokit.rest.pulls.list, { owner: OWNER, repo: REPO, state: 'open', sort: 'updated', direction: 'desc', per_page: 1 });
+      expect(open.every((pull) => pull.state === 'open')).toBe(true);
+      expect(open.find((pull) => pull.number === opened.number)).toMatchObject({ head: { sha: opened.pull_request.head.sha, ref: 'listed' }, user: { login: 'carol' } });
+      expect(open[0]).not.toHaveProperty('merged');
+      const byHead = await octokit.rest.pulls.list({ owner: OWNER, repo: REPO, head: `${OWNER}:listed` });
+      expect(byHead.data.map((pull) => pull.number)).toEqual([opened.number]);
+      expect(await statusOf(octokit.rest.pulls.list({ owner: OWNER, repo: REPO, state: 'merged' as 'open' }))).toBe(422);
+    });
+
     it('refuses an unknown head SHA and a summary over 65,535 characters', async () => {
       const head = (await double.resolveRef(OWNER, REPO, 'refs/heads/feature')) ?? '';
       expect(await statusOf(octokit.rest.checks.create({ owner: OWNER, repo: REPO, name: 'x', head_sha: 'f'.repeat(40) }))).toBe(422);
@@ -396,6 +408,44 @@ describe('GitHub double', () => {
       const review = await double.addReview({ owner: OWNER, repo: REPO, number: 1, user: 'bob', state: 'APPROVED' });
       expect(missingKeys(comment, example('issue_comment', 'created')).filter((k) => !k.startsWith('.organization'))).toEqual([]);
       expect(missingKeys(review, example('pull_request_review', 'submitted')).filter((k) => !k.startsWith('.organization'))).toEqual([]);
+    });
+
+    it('builds check_run.rerequested and check_suite.rerequested with every field of the examples; the PR is listed by branch', async () => {
+      const head = await double.pushCommit(OWNER, REPO, 'rerun', { 'rerun.tf': '1\n' }, 'Rerun');
+      const opened = await double.openPullRequest({ owner: OWNER, repo: REPO, head: 'rerun', author: 'alice', title: 'Rerun' });
+      const created = await octokit.rest.checks.create({ owner: OWNER, repo: REPO, name: 'infra-review/plan', head_sha: head, conclusion: 'success', output: { title: 'Planned', summary: 'ok' } });
+      const queued = await octokit.rest.checks.create({ owner: OWNER, repo: REPO, name: 'infra-review/apply', head_sha: head, status: 'queued' });
+
+      const run = await double.rerequestCheckRun(created.data.id, { sender: 'bob' });
+      const suite = await double.rerequestCheckSuite({ owner: OWNER, repo: REPO, headSha: head, sender: 'bob' });
+
+      expect(missingKeys(run, example('check_run', 'rerequested')).filter((k) => !k.startsWith('.organization'))).toEqual([]);
+      // The example app holds permissions ours does not ask for: those are not missing fields.
+      expect(missingKeys(suite, example('check_suite', 'rerequested')).filter((k) => !k.startsWith('.organization') && !k.includes('.app.permissions.'))).toEqual([]);
+      expect(run.check_run).toMatchObject({ id: created.data.id, name: 'infra-review/plan', head_sha: head, app: { id: APP_ID }, check_suite: { head_branch: 'rerun' } });
+      expect(run.check_run.pull_requests.map((p) => [p.number, p.head.sha])).toEqual([[opened.number, head]]);
+      expect(suite.check_suite).toMatchObject({ head_sha: head, status: 'in_progress', app: { id: APP_ID }, latest_check_runs_count: 2 });
+      expect(run.sender.login).toBe('bob');
+      // Only a completed run has a "Re-run" button.
+      await expect(double.rerequestCheckRun(queued.data.id, { sender: 'bob' })).rejects.toThrow(/only on a completed check run/);
+      // Another app's run carries that app.
+      expect((await double.rerequestCheckRun(created.data.id, { sender: 'bob', app: { id: 9, slug: 'other-ci' } })).check_run.app.id).toBe(9);
+
+      // After a push the PR is still listed (same branch), with its new head: the re-run check is stale.
+      const newer = await double.pushCommit(OWNER, REPO, 'rerun', { 'rerun.tf': '2\n' }, 'Rerun again');
+      await double.synchronizePullRequest({ owner: OWNER, repo: REPO, number: opened.number });
+      const stale = await double.rerequestCheckRun(created.data.id, { sender: 'bob' });
+      expect(stale.check_run.head_sha).toBe(head);
+      expect(stale.check_run.pull_requests.map((p) => [p.number, p.head.sha])).toEqual([[opened.number, newer]]);
+    });
+
+    it('lists no PR on the check runs of a fork PR (its branch is not in this repository)', async () => {
+      await double.pushCommit(OWNER, REPO, 'fork-rerun', { 'fork-rerun.tf': '' }, 'Fork rerun');
+      const opened = await double.openPullRequest({ owner: OWNER, repo: REPO, head: 'fork-rerun', author: 'mallory', title: 'Fork', fork: true });
+      const created = await octokit.rest.checks.create({ owner: OWNER, repo: REPO, name: 'infra-review/plan', head_sha: opened.pull_request.head.sha, conclusion: 'neutral', output: { title: 'Not planned', summary: 'fork' } });
+      const run = await double.rerequestCheckRun(created.data.id, { sender: 'bob' });
+      expect(run.check_run.pull_requests).toEqual([]);
+      expect(run.check_run.check_suite.head_branch).toBeNull();
     });
 
     it('builds a fork PR whose head only the base repository’s pull ref serves to the app', async () => {

@@ -31,19 +31,27 @@ import {
 } from './rest-shapes.js';
 import type { CheckConclusion, CheckStatus, DeploymentState, Hosts, PermissionLevel, ReactionContent, Schemas, UserType } from './rest-shapes.js';
 import {
+  checkRunRerequestedPayload,
+  checkSuiteRerequestedPayload,
   issueCommentCreatedPayload,
   pullRequestClosedPayload,
   pullRequestOpenedPayload,
   pullRequestReviewSubmittedPayload,
   pullRequestSynchronizePayload,
   webhookPullRequest,
+  webhookRepository,
 } from './webhook-payloads.js';
 import type {
+  CheckRunPullRequest,
+  CheckRunRerequestedEvent,
+  CheckSuiteFacts,
+  CheckSuiteRerequestedEvent,
   IssueCommentCreatedEvent,
   PullRequestClosedEvent,
   PullRequestOpenedEvent,
   PullRequestReviewSubmittedEvent,
   PullRequestSynchronizeEvent,
+  WebhookApp,
   WebhookUser,
 } from './webhook-payloads.js';
 
@@ -205,6 +213,8 @@ interface CheckRunModel {
   completedAt: string | null;
   output: { title: string | null; summary: string | null; text: string | null; annotationsCount: number };
   checkSuiteId: number;
+  /** The branch of the suite (the PR head branch the commit was pushed to); null for a fork's commit. */
+  headBranch: string | null;
 }
 
 interface DeploymentModel {
@@ -284,6 +294,29 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A listed PR ("pull-request-simple"): the full PR without its merge state and size fields. */
+function pullRequestSimpleShape(pr: Schemas['pull-request']): Schemas['pull-request-simple'] {
+  const {
+    merged: _merged,
+    mergeable: _mergeable,
+    rebaseable: _rebaseable,
+    mergeable_state: _mergeableState,
+    merged_by: _mergedBy,
+    comments: _comments,
+    review_comments: _reviewComments,
+    maintainer_can_modify: _maintainerCanModify,
+    commits: _commits,
+    additions: _additions,
+    deletions: _deletions,
+    changed_files: _changedFiles,
+    labels: _labels,
+    requested_teams: _requestedTeams,
+    ...simple
+  } = pr;
+  // The double models neither labels nor requested teams (always empty); the simple schema types them differently.
+  return { ...simple, labels: [], requested_teams: [] };
 }
 
 function notFound(): HttpError {
@@ -606,6 +639,29 @@ export class GitHubDouble {
     return issueCommentCreatedPayload(this.commentShape(comment), this.webhookUser(options.user), await this.webhookPull(pull), null, this.installationId(pull.owner));
   }
 
+  /**
+   * `sender` clicks "Re-run" on check run `runId`: the `check_run.rerequested` delivery. GitHub sends it
+   * only to the app that created the run; `app` builds the delivery as if another app had (to test that
+   * the app refuses what it did not create).
+   */
+  async rerequestCheckRun(runId: number, options: { sender: string; app?: { id: number; slug: string } }): Promise<CheckRunRerequestedEvent> {
+    const run = this.checkRuns.find((c) => c.id === runId);
+    if (!run) throw new Error(`no check run ${runId}`);
+    const app = options.app ? (appShape(this.hosts, { ...options.app, owner: this.userShape('other-app-owner'), createdAt: this.createdAt }) as WebhookApp) : (this.appShape() as WebhookApp);
+    const suite = await this.checkSuite(run.owner, run.repo, run.headSha, app);
+    const repo = this.repo(run.owner, run.repo);
+    this.user(options.sender, 'User');
+    return checkRunRerequestedPayload(this.checkRunShape(run), suite, webhookRepository(this.repoShape(repo), this.webhookUser(repo.owner)), this.webhookUser(options.sender), this.installationId(run.owner));
+  }
+
+  /** `sender` clicks "Re-run all checks" on the app's suite of `headSha`: the `check_suite.rerequested` delivery. */
+  async rerequestCheckSuite(options: { owner: string; repo: string; headSha: string; sender: string }): Promise<CheckSuiteRerequestedEvent> {
+    const suite = await this.checkSuite(options.owner, options.repo, options.headSha, this.appShape() as WebhookApp);
+    this.user(options.sender, 'User');
+    const repo = this.repo(options.owner, options.repo);
+    return checkSuiteRerequestedPayload(suite, webhookRepository(this.repoShape(repo), this.webhookUser(repo.owner)), this.webhookUser(options.sender), this.installationId(options.owner));
+  }
+
   /** `user`'s permission on one repository (`owner/name`) or, without `repo`, on every repository. */
   setPermission(user: string, level: PermissionLevel, repo?: string): void {
     this.user(user, 'User');
@@ -909,6 +965,7 @@ export class GitHubDouble {
       const repos = [...this.repos.values()].filter((r) => r.owner === installation?.account).map((r) => this.repoShape(r));
       return this.paginate(ctx, repos, (items, total) => ({ total_count: total, repository_selection: 'all', repositories: items }));
     });
+    this.on('GET', '/repos/{owner}/{repo}/pulls', 'installation', (ctx) => this.listPulls(ctx));
     this.on('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', 'installation', async (ctx) => ({ status: 200, body: await this.pullShape(this.pullFromParams(ctx)) }));
     this.on('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/files', 'installation', async (ctx) => {
       const pull = this.pullFromParams(ctx);
@@ -1095,6 +1152,26 @@ export class GitHubDouble {
     };
   }
 
+  /** `GET /repos/{owner}/{repo}/pulls`: state, head (`owner:branch`), base, sort and direction, as GitHub filters them. */
+  private async listPulls(ctx: RouteContext): Promise<Reply> {
+    this.repo(ctx.params.owner ?? '', ctx.params.repo ?? '');
+    const q = ctx.query;
+    const state = q.state ?? 'open';
+    if (!['open', 'closed', 'all'].includes(state)) throw validationFailed('PullRequest', 'state', `state is not one of open, closed, all`);
+    const sort = q.sort ?? 'created';
+    if (!['created', 'updated', 'popularity', 'long-running'].includes(sort)) throw validationFailed('PullRequest', 'sort', `sort is not one of created, updated, popularity, long-running`);
+    // GitHub: descending by default for created (and no sort), ascending otherwise.
+    const direction = q.direction ?? (sort === 'created' ? 'desc' : 'asc');
+    const key = (p: PullModel) => (sort === 'updated' ? p.updatedAt : p.createdAt);
+    const list = this.pulls
+      .filter((p) => p.owner === ctx.params.owner && p.repo === ctx.params.repo && (state === 'all' || p.state === state))
+      .filter((p) => (!q.head || `${p.headOwner}:${p.headRef}` === q.head) && (!q.base || p.baseRef === q.base))
+      // Ties (same second) by number, so the order is stable.
+      .sort((a, b) => (key(a) === key(b) ? a.number - b.number : key(a) < key(b) ? -1 : 1) * (direction === 'desc' ? -1 : 1));
+    const shapes = await Promise.all(list.map(async (p) => pullRequestSimpleShape(await this.pullShape(p))));
+    return this.paginate(ctx, shapes);
+  }
+
   private async mergePull(ctx: RouteContext): Promise<Reply> {
     const pull = this.pullFromParams(ctx);
     const body = objectBody(ctx);
@@ -1131,6 +1208,7 @@ export class GitHubDouble {
       completedAt: null,
       output: { title: null, summary: null, text: null, annotationsCount: 0 },
       checkSuiteId: this.checkSuiteId(ctx.params.owner ?? '', ctx.params.repo ?? '', sha),
+      headBranch: this.pulls.find((p) => p.owner === ctx.params.owner && p.repo === ctx.params.repo && p.headOwner === p.owner && p.headSha === sha)?.headRef ?? null,
     };
     applyCheckRunFields(run, body);
     this.checkRuns.push(run);
@@ -1450,16 +1528,55 @@ export class GitHubDouble {
 
   private checkRunShape(run: CheckRunModel): Schemas['check-run'] {
     const repo = this.repoShape(this.repo(run.owner, run.repo));
-    const pullRequests = this.pulls
-      .filter((p) => p.owner === run.owner && p.repo === run.repo && p.headSha === run.headSha && p.state === 'open')
+    return checkRunShape(repo, this.appShape(), { ...run, pullRequests: this.checkPullRequests(run) });
+  }
+
+  /**
+   * The PRs a check run or suite lists, as GitHub picks them: open PRs of the same repository whose head
+   * branch is the suite's (so a PR pushed since shows its newer head) or whose head is the commit. Fork
+   * PRs are never listed: their branch is not in this repository.
+   */
+  private checkPullRequests(run: Pick<CheckRunModel, 'owner' | 'repo' | 'headSha' | 'headBranch'>): CheckRunPullRequest[] {
+    const repo = this.repo(run.owner, run.repo);
+    const repoRef = { id: repo.id, url: `${this.apiUrl}/repos/${repo.owner}/${repo.name}`, name: repo.name };
+    return this.pulls
+      .filter((p) => p.owner === run.owner && p.repo === run.repo && p.state === 'open' && p.headOwner === p.owner)
+      .filter((p) => p.headSha === run.headSha || (run.headBranch !== null && p.headRef === run.headBranch))
       .map((p) => ({
         id: p.id,
         number: p.number,
-        url: `${repo.url}/pulls/${p.number}`,
-        head: { ref: p.headRef, sha: p.headSha, repo: { id: repo.id, url: repo.url, name: repo.name } },
-        base: { ref: p.baseRef, sha: p.baseSha, repo: { id: repo.id, url: repo.url, name: repo.name } },
+        url: `${repoRef.url}/pulls/${p.number}`,
+        head: { ref: p.headRef, sha: p.headSha, repo: repoRef },
+        base: { ref: p.baseRef, sha: p.baseSha, repo: repoRef },
       }));
-    return checkRunShape(repo, this.appShape(), { ...run, pullRequests });
+  }
+
+  /** The check suite of the app on `headSha` (the double keeps one suite per repository and commit). */
+  private async checkSuite(owner: string, repo: string, headSha: string, app: WebhookApp): Promise<CheckSuiteFacts> {
+    const runs = this.checkRuns.filter((c) => c.owner === owner && c.repo === repo && c.headSha === headSha);
+    const first = runs[0];
+    if (!first) throw new Error(`no check suite on ${owner}/${repo}@${headSha}: no check run was created for it`);
+    const latest = runs.filter((c) => !runs.some((o) => o.name === c.name && o.id > c.id));
+    const commit = await this.git.commitInfo(owner, repo, headSha);
+    return {
+      id: first.checkSuiteId,
+      headBranch: first.headBranch,
+      headSha,
+      repoUrl: `${this.apiUrl}/repos/${owner}/${repo}`,
+      app,
+      pullRequests: this.checkPullRequests(first),
+      runs: latest.map((c) => ({ status: c.status, conclusion: c.conclusion })),
+      createdAt: first.startedAt ?? isoNow(),
+      updatedAt: isoNow(),
+      headCommit: {
+        id: commit.sha,
+        tree_id: commit.tree,
+        message: commit.message,
+        timestamp: commit.committer.date,
+        author: { name: commit.author.name, email: commit.author.email },
+        committer: { name: commit.committer.name, email: commit.committer.email },
+      },
+    };
   }
 
   private teamFromParams(ctx: RouteContext): TeamModel {

@@ -1,5 +1,8 @@
 import type {
   App as WebhookApp,
+  CheckRunPullRequest,
+  CheckRunRerequestedEvent,
+  CheckSuiteRerequestedEvent,
   InstallationLite,
   IssueComment as WebhookIssueComment,
   IssueCommentCreatedEvent,
@@ -9,6 +12,7 @@ import type {
   PullRequestReviewSubmittedEvent,
   PullRequestSynchronizeEvent,
   Repository as WebhookRepository,
+  SimpleCommit,
   SimplePullRequest,
   User as WebhookUser,
 } from '@octokit/webhooks-types';
@@ -19,7 +23,18 @@ import type { Schemas } from './rest-shapes.js';
  * (the types @octokit/webhooks-examples is published with). The harness test compares their
  * keys against GitHub's own example deliveries, so a missing field shows up there.
  */
-export type { IssueCommentCreatedEvent, PullRequestClosedEvent, PullRequestOpenedEvent, PullRequestReviewSubmittedEvent, PullRequestSynchronizeEvent, WebhookUser };
+export type {
+  CheckRunPullRequest,
+  CheckRunRerequestedEvent,
+  CheckSuiteRerequestedEvent,
+  IssueCommentCreatedEvent,
+  PullRequestClosedEvent,
+  PullRequestOpenedEvent,
+  PullRequestReviewSubmittedEvent,
+  PullRequestSynchronizeEvent,
+  WebhookApp,
+  WebhookUser,
+};
 
 export function webhookRepository(repo: Schemas['repository'], owner: WebhookUser): WebhookRepository {
   return {
@@ -314,6 +329,120 @@ export function issueCommentCreatedPayload(
     comment: webhookComment,
     repository: pr.base.repo,
     sender: commenter,
+    installation: installationLite(installationId),
+  };
+}
+
+/** A check suite as check events carry it: the suite of one app on one head commit. */
+export interface CheckSuiteFacts {
+  id: number;
+  /** The branch the suite was created for; null when it lives in a fork. */
+  headBranch: string | null;
+  headSha: string;
+  /** The suite's repository API URL (`repository.url`). */
+  repoUrl: string;
+  app: WebhookApp;
+  /** Open PRs of the repository whose head branch is the suite's (not fork PRs): their head may have moved on. */
+  pullRequests: CheckRunPullRequest[];
+  /** The suite's check runs (the latest of each name). */
+  runs: Pick<Schemas['check-run'], 'status' | 'conclusion'>[];
+  createdAt: string;
+  updatedAt: string;
+  headCommit: SimpleCommit;
+}
+
+/** The suite's summary status and conclusion, from its runs (GitHub: the worst conclusion wins). */
+function suiteState(runs: CheckSuiteFacts['runs']): { status: 'completed' | 'in_progress'; conclusion: CheckSuiteRerequestedEvent['check_suite']['conclusion'] } {
+  if (runs.some((run) => run.status !== 'completed')) return { status: 'in_progress', conclusion: null };
+  const order = ['action_required', 'cancelled', 'timed_out', 'failure', 'neutral', 'success'] as const;
+  const conclusions = runs.map((run) => run.conclusion);
+  const worst = order.find((conclusion) => conclusions.includes(conclusion)) ?? 'success';
+  return { status: 'completed', conclusion: worst === 'neutral' && conclusions.some((c) => c === 'success') ? 'success' : worst };
+}
+
+/** "Re-run" on a completed check run: GitHub sends `check_run.rerequested` to the app that created the run. */
+export function checkRunRerequestedPayload(
+  run: Schemas['check-run'],
+  suite: CheckSuiteFacts,
+  repository: WebhookRepository,
+  sender: WebhookUser,
+  installationId: number,
+): CheckRunRerequestedEvent {
+  if (run.status !== 'completed' || !run.completed_at || !run.started_at) throw new Error(`check run ${run.id} is ${run.status}: GitHub offers "Re-run" only on a completed check run`);
+  const state = suiteState(suite.runs);
+  return {
+    action: 'rerequested',
+    check_run: {
+      id: Number(run.id),
+      node_id: run.node_id,
+      head_sha: run.head_sha,
+      external_id: run.external_id ?? '',
+      url: run.url,
+      html_url: run.html_url ?? '',
+      ...(run.details_url ? { details_url: run.details_url } : {}),
+      status: 'completed',
+      conclusion: run.conclusion,
+      started_at: run.started_at,
+      completed_at: run.completed_at,
+      output: {
+        title: run.output.title,
+        summary: run.output.summary,
+        text: run.output.text,
+        annotations_count: run.output.annotations_count,
+        annotations_url: run.output.annotations_url,
+      },
+      name: run.name,
+      check_suite: {
+        id: suite.id,
+        node_id: Buffer.from(`CS_${suite.id}`).toString('base64'),
+        head_branch: suite.headBranch,
+        head_sha: suite.headSha,
+        // The events type only knows a completed suite here; a run can be re-run while its siblings still run.
+        status: 'completed',
+        conclusion: state.conclusion ?? 'neutral',
+        url: `${suite.repoUrl}/check-suites/${suite.id}`,
+        before: null,
+        after: suite.headSha,
+        pull_requests: suite.pullRequests,
+        app: suite.app,
+        created_at: suite.createdAt,
+        updated_at: suite.updatedAt,
+      },
+      app: suite.app,
+      pull_requests: suite.pullRequests,
+    },
+    requested_action: null,
+    repository,
+    sender,
+    installation: installationLite(installationId),
+  };
+}
+
+/** "Re-run all checks" on a suite: GitHub sends `check_suite.rerequested` to the suite's app. */
+export function checkSuiteRerequestedPayload(suite: CheckSuiteFacts, repository: WebhookRepository, sender: WebhookUser, installationId: number): CheckSuiteRerequestedEvent {
+  const state = suiteState(suite.runs);
+  return {
+    action: 'rerequested',
+    check_suite: {
+      id: suite.id,
+      node_id: Buffer.from(`CS_${suite.id}`).toString('base64'),
+      head_branch: suite.headBranch,
+      head_sha: suite.headSha,
+      status: state.status,
+      conclusion: state.conclusion,
+      url: `${suite.repoUrl}/check-suites/${suite.id}`,
+      before: null,
+      after: suite.headSha,
+      pull_requests: suite.pullRequests,
+      app: suite.app,
+      created_at: suite.createdAt,
+      updated_at: suite.updatedAt,
+      latest_check_runs_count: suite.runs.length,
+      check_runs_url: `${suite.repoUrl}/check-suites/${suite.id}/check-runs`,
+      head_commit: suite.headCommit,
+    },
+    repository,
+    sender,
     installation: installationLite(installationId),
   };
 }

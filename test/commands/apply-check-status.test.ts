@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { appliedAtHead, applyCheckStatus, type ApplyHistoryEntry } from '../../src/commands/apply-check-status.js';
+
+const HEAD = 'a'.repeat(40);
+const OLD = 'c'.repeat(40);
+const BASE = 'b'.repeat(40);
+const planned = [{ name: 'envs/prod', hasChanges: true }, { name: 'envs/staging', hasChanges: true }, { name: 'envs/dev', hasChanges: false }];
+
+let nextId = 1;
+function entry(fields: Partial<ApplyHistoryEntry> & Pick<ApplyHistoryEntry, 'project'>): ApplyHistoryEntry {
+  return { id: nextId++, kind: 'apply', sha: HEAD, outcome: 'succeeded', rollbackOf: null, ...fields };
+}
+/** The store lists newest first: the last argument is the newest. */
+const newestFirst = (...entries: ApplyHistoryEntry[]) => [...entries].reverse();
+
+describe('applyCheckStatus (what a Re-run of infra-review/apply republishes)', () => {
+  it('waits for a plan when the head has none, and says what to do', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: undefined, history: [] });
+    expect(status).toMatchObject({ status: 'queued', title: 'Waiting for a plan' });
+    expect(status.summary).toContain('`/plan`');
+    expect(status.summary).toContain('never applies');
+  });
+
+  it('succeeds when no project has changes, as the plan job publishes it', () => {
+    expect(applyCheckStatus({ headSha: HEAD, planned: [{ name: 'envs/dev', hasChanges: false }], history: [] })).toEqual({
+      status: 'completed',
+      conclusion: 'success',
+      title: 'Nothing to apply',
+      summary: 'No project of this PR has changes to apply.',
+    });
+  });
+
+  it('waits for /apply while projects with changes are not applied at this head, naming them', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(entry({ project: 'envs/prod' })) });
+    expect(status).toMatchObject({ status: 'queued', title: 'Waiting for /apply' });
+    expect(status.summary).toContain('Still to apply: `envs/staging`.');
+    expect(status.summary).toContain('Applied from aaaaaaa: `envs/prod`.');
+    expect(status.summary).toContain('Comment `/apply` once approved');
+  });
+
+  it('succeeds only when every project with changes is applied at this head', () => {
+    const history = newestFirst(entry({ project: 'envs/prod' }), entry({ project: 'envs/staging' }));
+    expect(applyCheckStatus({ headSha: HEAD, planned, history })).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Applied' });
+    // Applied from an older head does not count for this one.
+    const older = newestFirst(entry({ project: 'envs/prod', sha: OLD }), entry({ project: 'envs/staging' }));
+    expect(applyCheckStatus({ headSha: HEAD, planned, history: older })).toMatchObject({ status: 'queued', title: 'Waiting for /apply' });
+  });
+
+  it('fails while the latest apply of this head failed or was cut short, and never suggests it will apply', () => {
+    for (const outcome of ['failed', 'interrupted', 'running'] as const) {
+      const status = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(entry({ project: 'envs/prod' }), entry({ project: 'envs/staging', outcome })) });
+      expect(status).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Apply failed' });
+      expect(status.summary).toContain(outcome === 'failed' ? '`envs/staging`: the apply of aaaaaaa failed.' : '`envs/staging`: the apply of aaaaaaa was interrupted; its outcome is unknown.');
+      expect(status.summary).toContain('comment `/apply` to apply again');
+      expect(status.summary).toContain('it never applies anything');
+    }
+  });
+
+  it('does not hold a failed apply of an older head against this head', () => {
+    const history = newestFirst(entry({ project: 'envs/prod', sha: OLD, outcome: 'failed' }));
+    expect(applyCheckStatus({ headSha: HEAD, planned, history })).toMatchObject({ status: 'queued', title: 'Waiting for /apply' });
+  });
+
+  it('fails on a failed or interrupted rollback, whatever head it was on', () => {
+    const apply = entry({ project: 'envs/prod', sha: OLD });
+    const failed = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(apply, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, outcome: 'failed', rollbackOf: apply.id })) });
+    expect(failed).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Rollback failed' });
+    expect(failed.summary).toContain('the rollback to bbbbbbb failed');
+  });
+
+  it('waits again after a successful rollback, but keeps failing when it undid a failed apply of this head', () => {
+    const applied = entry({ project: 'envs/prod' });
+    const rolledBack = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(applied, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: applied.id })) });
+    expect(rolledBack).toMatchObject({ status: 'queued', title: 'Rolled back: waiting for /apply' });
+
+    const failedApply = entry({ project: 'envs/prod', outcome: 'failed' });
+    const undone = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(failedApply, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: failedApply.id })) });
+    expect(undone).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Apply failed' });
+    expect(undone.summary).toContain('the apply of aaaaaaa failed and was rolled back to bbbbbbb');
+  });
+});
+
+describe('appliedAtHead', () => {
+  it('counts a project only when its latest record is a successful apply of the head', () => {
+    const prod = entry({ project: 'envs/prod' });
+    const history = newestFirst(prod, entry({ project: 'envs/staging' }), entry({ project: 'envs/staging', kind: 'rollback', sha: BASE, rollbackOf: 2 }), entry({ project: 'envs/dev', sha: OLD }));
+    expect([...appliedAtHead(history, ['envs/prod', 'envs/staging', 'envs/dev', 'envs/none'], HEAD)]).toEqual(['envs/prod']);
+  });
+});
