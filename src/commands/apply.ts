@@ -6,9 +6,9 @@ import { repoFullName } from '../jobs/job-payloads.js';
 import type { ProjectTarget } from '../jobs/plan-project.js';
 import { latestPlanResult, refreshApprovals } from '../jobs/refresh-approvals.js';
 import type { PullRequestState } from '../github/get-pull-request.js';
-import { getBranchSha, getLatestCheckRun } from '../github/get-check-run.js';
+import { getBranchSha } from '../github/get-check-run.js';
 import { compareCommits } from '../github/compare-commits.js';
-import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-run.js';
+import { CHECK_APPLY, CHECK_PLAN, HeadCheckRuns, ensureCheckRun } from '../github/ensure-check-run.js';
 import { mergePullRequest } from '../github/merge-pull-request.js';
 import { checkoutCommit, withWorkspace } from '../runner/index.js';
 import { codeFence } from '../render/markdown-text.js';
@@ -69,8 +69,10 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
 
   // 2. Every requirement of every project, reported at once.
   const enforced = Object.fromEntries(APPLY_REQUIREMENTS.map((name) => [name, config.apply.requirements[name] !== false])) as Record<(typeof APPLY_REQUIREMENTS)[number], boolean>;
-  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { config: { config } }) : undefined;
-  const planCheck = await getLatestCheckRun(ctx.octokit, repo, ref.headSha, CHECK_PLAN, ctx.app.id);
+  // One listing of our checks on the head serves the approval check's update and the plan check's state.
+  const checks = new HeadCheckRuns(ctx.octokit, repo, ref.headSha, ctx.app.id);
+  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { config: { config }, checks }) : undefined;
+  const planCheck = await checks.latest(CHECK_PLAN);
   const baseSha = await getBranchSha(ctx.octokit, repo, ref.baseRef);
   const otherDirs = known.map((project) => project.dir);
   const prepared: { target: ProjectTarget & { hasChanges?: boolean }; plan: PlanRecord; planBytes: Buffer }[] = [];
@@ -160,7 +162,8 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
 
   await annotateApplied(ctx, ref);
 
-  // 5. The apply check, and automerge once everything with changes is applied.
+  // 5. The apply check (looked up afresh: the apply took a while, another job may have written it), and
+  // automerge once everything with changes is applied.
   const applied = await appliedProjects(ctx, ref, known.filter((p) => p.hasChanges).map((p) => p.name));
   const pending = known.filter((project) => project.hasChanges && !applied.has(project.name)).map((project) => project.name);
   await ensureCheckRun(ctx.octokit, repo, {

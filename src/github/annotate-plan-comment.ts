@@ -1,10 +1,11 @@
-import { DEFAULT_PLAN_MARKER, MAX_COMMENT_LENGTH, findPlanComments, planCommentMarker } from './ensure-plan-comment.js';
+import { DEFAULT_PLAN_MARKER, MAX_COMMENT_LENGTH, findPlanComments, planCommentMarker, type PlanComments } from './ensure-plan-comment.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
 /**
  * Put (or replace) a small block in the sticky plan comment without re-rendering it: the approval
  * status after a review, "this PR was closed" after a close. The block sits right below the hidden
  * marker, between `<!-- infra-review:NAME -->` and `<!-- /infra-review:NAME -->`. No plan comment: nothing to do.
+ * With `comments` (this job's own listing) nothing is listed, and the listing is updated with the new body.
  */
 export async function annotatePlanComment(
   octokit: GitHubClient,
@@ -12,15 +13,16 @@ export async function annotatePlanComment(
   prNumber: number,
   name: string,
   markdown: string,
-  options: { botLogin: string; marker?: string },
+  options: { botLogin: string; marker?: string; comments?: PlanComments },
 ): Promise<'updated' | 'unchanged' | 'no-comment'> {
   const marker = options.marker ?? DEFAULT_PLAN_MARKER;
-  const comments = await findPlanComments(octokit, repo, prNumber, { botLogin: options.botLogin, marker });
+  const comments = options.comments ?? (await findPlanComments(octokit, repo, prNumber, { botLogin: options.botLogin, marker }));
   const main = comments.get(1)?.[0];
   if (!main) return 'no-comment';
   const body = withBlock(main.body, planCommentMarker(marker, 1), name, markdown);
   if (body === main.body) return 'unchanged';
   await octokit.rest.issues.updateComment({ ...repo, comment_id: main.id, body });
+  main.body = body;
   return 'updated';
 }
 

@@ -55,17 +55,17 @@ export const API_PERMISSIONS = {
   'GET /repos/{owner}/{repo}/commits/{ref}/check-runs': {
     permission: 'checks',
     level: 'read',
-    usedBy: ['ensureCheckRun'],
+    usedBy: ['ensureCheckRun', 'HeadCheckRuns'],
   },
   'POST /repos/{owner}/{repo}/check-runs': {
     permission: 'checks',
     level: 'write',
-    usedBy: ['ensureCheckRun'],
+    usedBy: ['ensureCheckRun', 'HeadCheckRuns'],
   },
   'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}': {
     permission: 'checks',
     level: 'write',
-    usedBy: ['ensureCheckRun'],
+    usedBy: ['ensureCheckRun', 'HeadCheckRuns'],
   },
   'GET /repos/{owner}/{repo}/pulls/{pull_number}/files': {
     permission: 'pull_requests',

@@ -41,25 +41,27 @@ export interface EnsuredCheckRun {
   action: 'created' | 'updated';
 }
 
+/** What we know of one of our check runs: enough to decide between updating it and creating a new one. */
+export interface KnownCheckRun {
+  id: number;
+  url: string;
+  status: CheckStatus;
+  conclusion: string | null;
+}
+
 /**
  * Create or update the check run `name` on `headSha`. The latest run of that name made by
  * our app is updated in place, except that a completed run is never moved back to
  * queued/in_progress (GitHub does not allow it): a re-run gets a new check run, which
- * GitHub then shows as the current one.
+ * GitHub then shows as the current one. One listing request, then the write; a job that
+ * writes several checks of one head uses `HeadCheckRuns` to list once.
  */
 export async function ensureCheckRun(
   octokit: GitHubClient,
   repo: RepoRef,
   input: EnsureCheckRunInput,
 ): Promise<EnsuredCheckRun> {
-  if (input.status === 'completed' && !input.conclusion) {
-    throw new TypeError(`check run ${input.name}: a completed check run needs a conclusion`);
-  }
-  if (input.status !== 'completed' && input.conclusion) {
-    // GitHub would silently complete the run: say what is meant instead.
-    throw new TypeError(`check run ${input.name}: a conclusion is only allowed with status completed`);
-  }
-
+  validateCheckInput(input);
   const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
     ...repo,
     ref: input.headSha,
@@ -68,11 +70,107 @@ export async function ensureCheckRun(
     filter: 'latest',
     per_page: 100,
   });
-  const ours = runs
-    .filter((run) => run.app?.id === input.appId && run.head_sha === input.headSha && run.name === input.name)
-    .sort((a, b) => b.id - a.id);
-  const latest = ours[0];
+  return writeCheckRun(octokit, repo, input, latestOurs(runs, input.headSha, input.appId).get(input.name));
+}
 
+/**
+ * Our check runs on one head SHA, listed once (one request for every name, at the first `ensure` or
+ * `latest`) and then kept current with our own writes, so a job that writes the plan, approval and apply
+ * checks, or one check twice, lists once instead of before each write. A run another job creates after
+ * the listing is not seen (both then create one and GitHub shows the newer, as with two racing lists):
+ * list late, just before a job's publishing writes, and keep one instance for one job only.
+ */
+export class HeadCheckRuns {
+  private listing: Promise<Map<string, KnownCheckRun>> | undefined;
+
+  constructor(
+    private readonly octokit: GitHubClient,
+    private readonly repo: RepoRef,
+    readonly headSha: string,
+    readonly appId: number,
+    /** The caller knows we have no run on this head yet (the first job that sees it): nothing is listed. */
+    options: { noneYet?: boolean } = {},
+  ) {
+    if (options.noneYet) this.listing = Promise.resolve(new Map());
+  }
+
+  /** Our latest run of `name` on the head, or undefined. */
+  async latest(name: CheckName): Promise<KnownCheckRun | undefined> {
+    return (await this.known()).get(name);
+  }
+
+  /** `ensureCheckRun` for this head, without listing again. */
+  async ensure(input: Omit<EnsureCheckRunInput, 'headSha' | 'appId'>): Promise<EnsuredCheckRun> {
+    const full: EnsureCheckRunInput = { ...input, headSha: this.headSha, appId: this.appId };
+    validateCheckInput(full);
+    const known = await this.known();
+    const result = await writeCheckRun(this.octokit, this.repo, full, known.get(input.name));
+    known.set(input.name, { id: result.id, url: result.url, status: input.status, conclusion: input.conclusion ?? null });
+    return result;
+  }
+
+  /**
+   * Create a new run of `name` without looking for one: a job starting work on the head (the plan check
+   * going `in_progress`), where an earlier run is completed (GitHub would not reopen it) or belongs to a
+   * job that is gone. Does not list; a later listing includes this run.
+   */
+  async start(input: Omit<EnsureCheckRunInput, 'headSha' | 'appId' | 'conclusion'> & { status: 'queued' | 'in_progress' }): Promise<EnsuredCheckRun> {
+    const full: EnsureCheckRunInput = { ...input, headSha: this.headSha, appId: this.appId };
+    validateCheckInput(full);
+    const result = await writeCheckRun(this.octokit, this.repo, full, undefined);
+    if (this.listing) (await this.listing).set(input.name, { id: result.id, url: result.url, status: input.status, conclusion: null });
+    return result;
+  }
+
+  private known(): Promise<Map<string, KnownCheckRun>> {
+    this.listing ??= this.octokit
+      .paginate(this.octokit.rest.checks.listForRef, { ...this.repo, ref: this.headSha, app_id: this.appId, filter: 'latest', per_page: 100 })
+      .then((runs) => latestOurs(runs, this.headSha, this.appId));
+    // A failed listing is not kept: the next call lists again.
+    void this.listing.catch(() => (this.listing = undefined));
+    return this.listing;
+  }
+}
+
+interface ListedCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string | null;
+  html_url?: string | null;
+  url: string;
+  app?: { id?: number } | null;
+}
+
+/** Per name, the newest run made by our app on exactly `headSha` (anyone's workflow can name a job like ours). */
+function latestOurs(runs: readonly ListedCheckRun[], headSha: string, appId: number): Map<string, KnownCheckRun> {
+  const latest = new Map<string, KnownCheckRun>();
+  const ours = runs.filter((run) => run.app?.id === appId && run.head_sha === headSha).sort((a, b) => b.id - a.id);
+  for (const run of ours) {
+    if (latest.has(run.name)) continue;
+    latest.set(run.name, { id: run.id, url: run.html_url ?? run.url, status: run.status as CheckStatus, conclusion: run.conclusion ?? null });
+  }
+  return latest;
+}
+
+function validateCheckInput(input: EnsureCheckRunInput): void {
+  if (input.status === 'completed' && !input.conclusion) {
+    throw new TypeError(`check run ${input.name}: a completed check run needs a conclusion`);
+  }
+  if (input.status !== 'completed' && input.conclusion) {
+    // GitHub would silently complete the run: say what is meant instead.
+    throw new TypeError(`check run ${input.name}: a conclusion is only allowed with status completed`);
+  }
+}
+
+/** Update `latest` in place, or create a new run when there is none or it would have to be reopened. */
+async function writeCheckRun(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  input: EnsureCheckRunInput,
+  latest: Pick<KnownCheckRun, 'id' | 'status'> | undefined,
+): Promise<EnsuredCheckRun> {
   const output = {
     title: input.title,
     summary: truncateCheckOutput(input.summary),

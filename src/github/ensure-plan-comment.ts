@@ -1,3 +1,4 @@
+import { hasHttpStatus } from './http-status.js';
 import { withRedactedRequestBody } from './redact-request-body.js';
 import type { GitHubClient, RepoRef } from './repo-ref.js';
 
@@ -15,7 +16,15 @@ export interface EnsurePlanCommentOptions {
   botLogin: string;
   /** Marker name; the first comment carries `<!-- marker -->`, continuations `<!-- marker:part-N -->`. */
   marker?: string;
+  /**
+   * Our plan comments as this job already listed them (`findPlanComments`, kept current by
+   * `annotatePlanComment`): saves listing them again. Only for one job's own earlier listing.
+   */
+  existing?: PlanComments;
 }
+
+/** Our plan comments of a PR by part number (1 = main), oldest first within a part. */
+export type PlanComments = Map<number, ExistingComment[]>;
 
 export type CommentAction = 'created' | 'updated' | 'unchanged';
 
@@ -72,12 +81,28 @@ export async function ensurePlanComment(
     }
   });
 
-  const existing = { byPart: await findPlanComments(octokit, repo, prNumber, { botLogin: options.botLogin, marker }) };
+  if (options.existing) {
+    try {
+      return await writePlanComments(octokit, repo, prNumber, wanted, options.existing);
+    } catch (error) {
+      // A comment of the earlier listing is gone (deleted by someone meanwhile): start over from a fresh listing.
+      if (!hasHttpStatus(error, 404)) throw error;
+    }
+  }
+  return writePlanComments(octokit, repo, prNumber, wanted, await findPlanComments(octokit, repo, prNumber, { botLogin: options.botLogin, marker }));
+}
 
+async function writePlanComments(
+  octokit: GitHubClient,
+  repo: RepoRef,
+  prNumber: number,
+  wanted: string[],
+  byPart: PlanComments,
+): Promise<EnsurePlanCommentResult> {
   const comments: EnsuredComment[] = [];
   for (const [index, body] of wanted.entries()) {
     const part = index + 1;
-    const current = existing.byPart.get(part)?.[0];
+    const current = byPart.get(part)?.[0];
     if (!current) {
       const { data } = await withRedactedRequestBody(() =>
         octokit.rest.issues.createComment({ ...repo, issue_number: prNumber, body }),
@@ -96,7 +121,7 @@ export async function ensurePlanComment(
   // Parts past the new count, and duplicates of any part (two racing deliveries can each
   // create one), are ours and stale.
   const keep = new Set(comments.map((comment) => comment.id));
-  const stale = [...existing.byPart.values()].flat().filter((comment) => !keep.has(comment.id));
+  const stale = [...byPart.values()].flat().filter((comment) => !keep.has(comment.id));
   const deletedIds: number[] = [];
   for (const comment of stale) {
     await octokit.rest.issues.deleteComment({ ...repo, comment_id: comment.id });
@@ -111,7 +136,7 @@ export async function findPlanComments(
   repo: RepoRef,
   prNumber: number,
   options: { botLogin: string; marker?: string },
-): Promise<Map<number, ExistingComment[]>> {
+): Promise<PlanComments> {
   const login = options.botLogin;
   const marker = options.marker ?? DEFAULT_PLAN_MARKER;
   const all = await octokit.paginate(octokit.rest.issues.listComments, {
@@ -122,7 +147,7 @@ export async function findPlanComments(
   // The marker is recognised only where we put it, at the very start: plan text quoted further
   // down a body (resource names, error output) may contain the marker string itself.
   const markerPattern = new RegExp(`^<!-- ${escapeRegExp(marker)}(?::part-(\\d+))? -->`);
-  const byPart = new Map<number, ExistingComment[]>();
+  const byPart: PlanComments = new Map();
   for (const comment of all) {
     // Logins are case-insensitive on GitHub; the type check keeps a user named like a bot out.
     if (comment.user?.type !== 'Bot' || comment.user.login.toLowerCase() !== login.toLowerCase()) continue;

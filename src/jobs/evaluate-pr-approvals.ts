@@ -17,6 +17,8 @@ export interface PrApprovalInput {
   config: InfraReviewConfig;
   changedFiles: ChangedFileInput[];
   projectRisks: Readonly<Record<string, RiskLevel | undefined>>;
+  /** The policy file as the caller already read it from the base branch (null: none there); read via the API when absent. */
+  policyFile?: { path: string; content: string } | null;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface PrApprovalInput {
  */
 export async function evaluatePrApprovals(octokit: GitHubClient, repo: RepoRef, input: PrApprovalInput): Promise<ApprovalEvaluation> {
   const [policyFile, reviews] = await Promise.all([
-    readFirstFile(octokit, repo, policyFileCandidates(input.config.approvals), input.baseRef),
+    input.policyFile !== undefined ? input.policyFile : readFirstFile(octokit, repo, policyFileCandidates(input.config.approvals), input.baseRef),
     listReviews(octokit, repo, input.pr),
   ]);
   return evaluateApprovals({

@@ -25,11 +25,18 @@ export interface JobContext {
   app: AppIdentity;
   /** `<slug>[bot]`: the author of our comments. */
   botLogin: string;
-  /** The installation token for git; fetched on demand, never stored or logged. */
+  /**
+   * The installation token for git; never stored or logged. Call it after the job's first REST request:
+   * that request fetches (and caches) the token through the client's auth hook. A token not cached yet
+   * would be fetched by the auth strategy's own request, which Probot leaves at api.github.com even with
+   * GHE_HOST set (octokit/auth-app.js#640), so on GitHub Enterprise it would fail.
+   */
   installationToken(): Promise<string>;
+  /** The store id of the job this context runs (absent outside a job). */
+  jobId?: number;
 }
 
-export async function createJobContext(services: JobServices, installationId: number, bindings: Record<string, unknown>): Promise<JobContext> {
+export async function createJobContext(services: JobServices, installationId: number, bindings: { jobId?: number } & Record<string, unknown>): Promise<JobContext> {
   const [octokit, app] = await Promise.all([services.octokitFor(installationId), services.appIdentity()]);
   return {
     services,
@@ -37,6 +44,7 @@ export async function createJobContext(services: JobServices, installationId: nu
     app,
     botLogin: botLogin(app),
     log: services.log.child(bindings),
+    ...(bindings.jobId !== undefined ? { jobId: bindings.jobId } : {}),
     installationToken: async () => {
       const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
       if (!auth.token) throw new Error('GitHub returned no installation token');

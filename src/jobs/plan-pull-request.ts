@@ -1,20 +1,19 @@
 import path from 'node:path';
 import type { RiskLevel } from '../plan/analysis.js';
-import { CONFIG_FILE } from '../config/config-schema.js';
-import { parseConfig } from '../config/parse-config.js';
+import { CONFIG_FILE, type InfraReviewConfig } from '../config/config-schema.js';
+import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
 import { findAffectedProjects, findNamedProjects, type NamedProjectsResult } from '../projects/find-affected-projects.js';
-import { isPolicyFile } from '../policy/policy-files.js';
+import { isPolicyFile, policyFileCandidates } from '../policy/policy-files.js';
 import type { ChangedFileInput } from '../policy/approval-evaluation.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { renderPlanComment, renderPlanCheckSummary } from '../render/render-plan-comment.js';
 import type { PlanCommentInput, ProjectPlanResult } from '../render/plan-comment-input.js';
-import { checkoutCommit, withWorkspace } from '../runner/index.js';
+import { checkoutCommit, withWorkspace, type Workspace } from '../runner/index.js';
 import type { RepoRef } from '../github/repo-ref.js';
-import { readRepoFile } from '../github/read-repo-file.js';
-import { listPrFiles } from '../github/list-pr-files.js';
-import { ensurePlanComment } from '../github/ensure-plan-comment.js';
-import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-run.js';
+import { listPrFiles, type PrFileList } from '../github/list-pr-files.js';
+import { ensurePlanComment, findPlanComments, type PlanComments } from '../github/ensure-plan-comment.js';
+import { CHECK_APPLY, CHECK_PLAN, HeadCheckRuns } from '../github/ensure-check-run.js';
 import type { JobContext } from './job-context.js';
 import type { PlanJobPayload } from './job-payloads.js';
 import { repoFullName } from './job-payloads.js';
@@ -23,6 +22,7 @@ import { publishApprovalCheck } from './publish-approval-check.js';
 import { refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
+import { fetchBaseCommit } from './read-base-files.js';
 
 /** What the plan job leaves in the store (job result) for later approval evaluations and commands. */
 export interface PlanJobResult {
@@ -44,113 +44,49 @@ export interface PlanJobResult {
 }
 
 /**
- * The product's main loop for one PR head: read config from the base branch, check out the head,
- * find the affected projects, plan each, analyse, evaluate approvals, publish one comment and the checks.
- * A cancelled job (a newer push) publishes nothing.
+ * The product's main loop for one PR head: read config and policy from the base branch, check out the
+ * head, find the affected projects, plan each, analyse, evaluate approvals, publish one comment and the
+ * checks. A cancelled job (a newer push) publishes nothing.
  */
 export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, signal: AbortSignal): Promise<PlanJobResult> {
-  const { octokit, services } = ctx;
+  const { octokit } = ctx;
   const repo: RepoRef = { owner: payload.owner, repo: payload.repo };
   const repoName = repoFullName(payload);
   const log = ctx.log;
-  const appId = ctx.app.id;
   const headSha = payload.headSha;
   const emptyResult = (outcome: PlanJobResult['outcome']): PlanJobResult => ({ outcome, headSha, files: [], projects: [] });
+  // Every check of this head is written through one listing of our runs, made at the first write that needs
+  // it (see HeadCheckRuns), and not even that when no earlier job of this PR saw the head (a new push).
+  const earlier = await earlierJobs(ctx, payload);
+  const checks = new HeadCheckRuns(octokit, repo, headSha, ctx.app.id, { noneYet: !earlier.sameHead });
 
-  // 1. Config from the base branch: an invalid config plans nothing.
-  const configText = await readRepoFile(octokit, repo, CONFIG_FILE, payload.baseRef);
-  const parsed = parseConfig(configText, CONFIG_FILE);
-  if ('errors' in parsed) {
-    const list = parsed.errors.map((error) => `- ${formatConfigError(error)}`).join('\n');
+  // 1. A new plan run for this job, at once (an earlier one of this head is completed, which GitHub would not
+  // reopen, or its job is gone). Being the job's first request, it also fetches the installation token
+  // through the client's auth hook, the one way that reaches a GHE host (see JobContext.installationToken).
+  const planCheck = await checks.start({ name: CHECK_PLAN, status: 'in_progress', title: 'Planning', summary: `Planning ${headSha.slice(0, 7)}…` });
+
+  // 2.-5. in a workspace that is gone before the results are published: once the apply check says
+  // "waiting for /apply", the job is done, not still cleaning up.
+  const prepared = await withWorkspace((workspace) => prepareAndPlan(ctx, { payload, signal, workspace, commentsExist: earlier.any }), {
+    parentDir: path.join(ctx.services.settings.dataDir, 'workspaces'),
+  });
+  if (prepared.kind === 'invalid-config') {
+    const list = prepared.parsed.errors.map((error) => `- ${formatConfigError(error)}`).join('\n');
     const summary = `\`${CONFIG_FILE}\` on \`${payload.baseRef}\` is invalid, so nothing was planned. Fix these problems on the base branch:\n\n${list}`;
-    await ensureCheckRun(octokit, repo, { name: CHECK_PLAN, headSha, appId, status: 'completed', conclusion: 'failure', title: `Invalid ${CONFIG_FILE}`, summary });
+    await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'failure', title: `Invalid ${CONFIG_FILE}`, summary });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });
     // The approval check must not stay pending (or green from an older head): it fails for the same reason.
-    await refreshApprovals(ctx, payload, { config: parsed });
+    await refreshApprovals(ctx, payload, { config: prepared.parsed, checks });
     return emptyResult('invalid-config');
   }
-  const config = parsed.config;
-
-  // 2. Gates: forks run the author's code with our credentials; drafts only when configured.
-  const skipReason = payload.fromFork && !config.forks.allow
-    ? 'This PR comes from a fork. Planning runs the PR\'s code with the app\'s credentials, so fork PRs are not planned unless `forks.allow: true` is set in the base branch config.'
-    : payload.draft && payload.trigger === 'autoplan' && !config.drafts.plan
-      ? 'This PR is a draft; it will be planned when it is marked ready for review (or comment `/plan`).'
-      : undefined;
-  if (skipReason) {
-    await ensureCheckRun(octokit, repo, { name: CHECK_PLAN, headSha, appId, status: 'completed', conclusion: 'neutral', title: 'Not planned', summary: skipReason });
-    await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: not planned\n\n${skipReason}`], { botLogin: ctx.botLogin });
+  if (prepared.kind === 'skipped') {
+    await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'neutral', title: 'Not planned', summary: prepared.reason });
+    await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: not planned\n\n${prepared.reason}`], { botLogin: ctx.botLogin });
     // Approvals still gate merging an unplanned PR: every changed file counts as part of a critical-risk project.
-    await refreshApprovals(ctx, payload, { config: parsed });
+    await refreshApprovals(ctx, payload, { config: { config: prepared.config }, policyFile: prepared.policyFile, checks });
     return emptyResult('skipped');
   }
-
-  const planCheck = await ensureCheckRun(octokit, repo, {
-    name: CHECK_PLAN,
-    headSha,
-    appId,
-    status: 'in_progress',
-    title: 'Planning',
-    summary: `Planning ${headSha.slice(0, 7)}…`,
-  });
-  // Until this plan is published, the sticky comment (if any) shows an older commit's plan: say so at its top.
-  await annotatePlanComment(
-    octokit,
-    repo,
-    payload.pr,
-    'status',
-    `:hourglass: **Planning ${headSha.slice(0, 7)}.** The plan below is for an older commit and is not current; it will be replaced when this plan finishes.`,
-    { botLogin: ctx.botLogin },
-  );
-
-  // 3. Changed files; a change to the config or the policy takes effect only after merge.
-  const fileList = await listPrFiles(octokit, repo, payload.pr);
-  const notices: string[] = [];
-  if (fileList.truncated) {
-    notices.push(`GitHub lists at most ${fileList.files.length} changed files of a PR; files beyond that were not considered. Split this PR to plan every project.`);
-  }
-  const changedPaths = [...new Set(fileList.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename])))];
-  for (const changed of changedPaths) {
-    if (changed === CONFIG_FILE || isPolicyFile(changed)) {
-      notices.push(`This PR changes \`${changed}\`: the change takes effect after merge. This plan and its approvals use the version on \`${payload.baseRef}\`.`);
-    }
-  }
-
-  // 4. Check out the head and plan every affected project.
-  const token = await ctx.installationToken();
-  const planned = await withWorkspace(
-    async (workspace) => {
-      await checkoutCommit({ cloneUrl: payload.cloneUrl, sha: headSha, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
-      const byName = payload.projects.length > 0;
-      const affected = byName
-        ? await findNamedProjects({ names: payload.projects, checkoutDir: workspace.repoDir, config })
-        : await findAffectedProjects({ changedFiles: fileList.files, changedFilesTruncated: fileList.truncated, checkoutDir: workspace.repoDir, config });
-      const results: PlannedProject[] = [];
-      for (const project of affected.projects) {
-        if (signal.aborted) break;
-        const errors = affected.errors.filter((error) => error.project === project.name);
-        if (errors.length > 0) {
-          // An HCL error fails this project with file and line; the others still plan. The file is
-          // repository-relative already (it may be in a module the project uses, outside project.dir).
-          const message = errors.map((error) => `${error.file}:${error.line}:${error.column}: ${error.message}`).join('\n');
-          results.push({ project, result: { name: project.name, dir: project.dir, workspace: project.workspace, status: 'failed', error: { message: `HCL syntax error:\n${message}` } } });
-          continue;
-        }
-        if (!byName && payload.trigger === 'autoplan' && !project.autoplan) {
-          results.push({ project, result: { name: project.name, dir: project.dir, workspace: project.workspace, status: 'skipped', skippedReason: `autoplan is off for this project; comment \`/plan -p ${project.name}\`` } });
-          continue;
-        }
-        results.push(await planProject(ctx, { repo: repoName, pr: payload.pr, headSha, baseSha: payload.baseSha, project, config, workspace, token, signal }));
-      }
-      const unknown = 'unknown' in affected ? (affected as NamedProjectsResult).unknown.map((entry) => `\`${entry.name}\`${entry.suggestion ? ` (did you mean \`${entry.suggestion}\`?)` : ''}`) : [];
-      const fileProjects = new Map<string, string[]>();
-      for (const project of affected.projects) {
-        for (const file of project.files ?? []) fileProjects.set(file, [...(fileProjects.get(file) ?? []), project.name]);
-      }
-      return { results, unknown, fileProjects };
-    },
-    { parentDir: path.join(services.settings.dataDir, 'workspaces') },
-  );
+  const { config, policyFile, planComments, changedPaths, notices, planned } = prepared;
 
   // Checked again before each publishing step: a newer push (or shutdown) during the GitHub writes,
   // which the client throttles to about one a second, must not publish a stale plan.
@@ -163,7 +99,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     notices.push(`Not planned: no project is named ${planned.unknown.join(', ')}.`);
   }
 
-  // 5. Approvals, with the risk of each project's plan.
+  // 6. Approvals, with the risk of each project's plan.
   const projectRisks: Record<string, RiskLevel> = {};
   for (const { result } of planned.results) {
     if (result.analysis) projectRisks[result.name] = result.analysis.risk.level;
@@ -177,11 +113,12 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     config,
     changedFiles: files,
     projectRisks,
+    policyFile,
   });
   if (signal.aborted) return cancelled();
-  await publishApprovalCheck(ctx, repo, headSha, evaluation);
+  await publishApprovalCheck(ctx, repo, headSha, evaluation, checks);
 
-  // 6. Publish: the sticky comment, the plan check, the apply check.
+  // 7. Publish: the sticky comment, the plan check, the apply check.
   const commentInput: PlanCommentInput = {
     repo: repoName,
     pr: payload.pr,
@@ -193,15 +130,13 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     checkRunUrl: planCheck.url,
   };
   if (signal.aborted) return cancelled();
-  await ensurePlanComment(octokit, repo, payload.pr, renderPlanComment(commentInput, { withMarkers: false }), { botLogin: ctx.botLogin });
+  await ensurePlanComment(octokit, repo, payload.pr, renderPlanComment(commentInput, { withMarkers: false }), { botLogin: ctx.botLogin, ...(planComments ? { existing: planComments } : {}) });
   if (signal.aborted) return cancelled();
   const failed = planned.results.filter((entry) => entry.result.status === 'failed');
   const check = renderPlanCheckSummary(commentInput);
   const noProjects = planned.results.length === 0;
-  await ensureCheckRun(octokit, repo, {
+  await checks.ensure({
     name: CHECK_PLAN,
-    headSha,
-    appId,
     status: 'completed',
     conclusion: noProjects ? 'neutral' : failed.length > 0 ? 'failure' : 'success',
     title: noProjects
@@ -213,15 +148,13 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     ...(check.text ? { text: check.text } : {}),
   });
   const pendingApply = planned.results.filter((entry) => entry.hasChanges).map((entry) => entry.result.name);
-  await ensureCheckRun(octokit, repo, {
+  await checks.ensure({
     name: CHECK_APPLY,
-    headSha,
-    appId,
     ...(pendingApply.length > 0
       ? { status: 'queued' as const, title: 'Waiting for /apply', summary: `Projects with changes to apply: ${pendingApply.map((name) => `\`${name}\``).join(', ')}. Comment \`/apply\` once approved.` }
       : { status: 'completed' as const, conclusion: 'success' as const, title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }),
   });
-  services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
+  ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
 
   return {
     outcome: 'published',
@@ -238,6 +171,136 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
       ...(entry.result.analysis ? { risk: entry.result.analysis.risk.level } : {}),
       ...(entry.hasChanges !== undefined ? { hasChanges: entry.hasChanges } : {}),
     })),
+  };
+}
+
+type Prepared =
+  | { kind: 'invalid-config'; parsed: Extract<ParseConfigResult, { errors: unknown }> }
+  | { kind: 'skipped'; reason: string; config: InfraReviewConfig; policyFile: PolicyFile | null }
+  | {
+      kind: 'planned';
+      config: InfraReviewConfig;
+      policyFile: PolicyFile | null;
+      planComments: PlanComments | undefined;
+      changedPaths: string[];
+      notices: string[];
+      planned: Awaited<ReturnType<typeof planAffectedProjects>>;
+    };
+
+type PolicyFile = { path: string; content: string };
+
+/** Steps 2 to 5 of a plan job, in its workspace: base config and policy, the gates, the changed files, the plans. */
+async function prepareAndPlan(
+  ctx: JobContext,
+  input: { payload: PlanJobPayload; signal: AbortSignal; workspace: Workspace; /** An earlier job of this PR may have written the sticky comment. */ commentsExist: boolean },
+): Promise<Prepared> {
+  const { payload, signal, workspace } = input;
+  const { octokit, services } = ctx;
+  const repo: RepoRef = { owner: payload.owner, repo: payload.repo };
+  const headSha = payload.headSha;
+
+  // 2. Config and policy from the base branch (fetched over git; never the head): an invalid config plans nothing.
+  const token = await ctx.installationToken();
+  const base = await fetchBaseCommit({ cloneUrl: payload.cloneUrl, branch: payload.baseRef, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
+  const parsed = parseConfig(await base.read(CONFIG_FILE), CONFIG_FILE);
+  if ('errors' in parsed) return { kind: 'invalid-config', parsed };
+  const config = parsed.config;
+  const policyFile = await base.readFirst(policyFileCandidates(config.approvals));
+
+  // 3. Gates: forks run the author's code with our credentials; drafts only when configured.
+  const skipReason = payload.fromFork && !config.forks.allow
+    ? 'This PR comes from a fork. Planning runs the PR\'s code with the app\'s credentials, so fork PRs are not planned unless `forks.allow: true` is set in the base branch config.'
+    : payload.draft && payload.trigger === 'autoplan' && !config.drafts.plan
+      ? 'This PR is a draft; it will be planned when it is marked ready for review (or comment `/plan`).'
+      : undefined;
+  if (skipReason) return { kind: 'skipped', reason: skipReason, config, policyFile };
+
+  // Until this plan is published, the sticky comment shows an older commit's plan: say so at its top. Only an
+  // earlier job of this PR can have written that comment: without one there is nothing to list or annotate.
+  let planComments: PlanComments | undefined;
+  if (input.commentsExist) {
+    planComments = await findPlanComments(octokit, repo, payload.pr, { botLogin: ctx.botLogin });
+    await annotatePlanComment(
+      octokit,
+      repo,
+      payload.pr,
+      'status',
+      `:hourglass: **Planning ${headSha.slice(0, 7)}.** The plan below is for an older commit and is not current; it will be replaced when this plan finishes.`,
+      { botLogin: ctx.botLogin, comments: planComments },
+    );
+  }
+
+  // 4. Changed files; a change to the config or the policy takes effect only after merge.
+  const fileList = await listPrFiles(octokit, repo, payload.pr);
+  const notices: string[] = [];
+  if (fileList.truncated) {
+    notices.push(`GitHub lists at most ${fileList.files.length} changed files of a PR; files beyond that were not considered. Split this PR to plan every project.`);
+  }
+  const changedPaths = [...new Set(fileList.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename])))];
+  for (const changed of changedPaths) {
+    if (changed === CONFIG_FILE || isPolicyFile(changed)) {
+      notices.push(`This PR changes \`${changed}\`: the change takes effect after merge. This plan and its approvals use the version on \`${payload.baseRef}\`.`);
+    }
+  }
+
+  // 5. Check out the head and plan every affected project.
+  await checkoutCommit({ cloneUrl: payload.cloneUrl, sha: headSha, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
+  const planned = await planAffectedProjects(ctx, { payload, config, fileList, workspace, token, signal });
+  return { kind: 'planned', config, policyFile, planComments, changedPaths, notices, planned };
+}
+
+/** The projects the PR affects (or the ones named by `/plan -p`) in the checked-out head, each planned unless it cannot or must not be. */
+async function planAffectedProjects(
+  ctx: JobContext,
+  input: { payload: PlanJobPayload; config: InfraReviewConfig; fileList: PrFileList; workspace: Workspace; token: string; signal: AbortSignal },
+): Promise<{ results: PlannedProject[]; unknown: string[]; fileProjects: Map<string, string[]> }> {
+  const { payload, config, fileList, workspace, token, signal } = input;
+  const headSha = payload.headSha;
+  const repoName = repoFullName(payload);
+  const byName = payload.projects.length > 0;
+  const affected = byName
+    ? await findNamedProjects({ names: payload.projects, checkoutDir: workspace.repoDir, config })
+    : await findAffectedProjects({ changedFiles: fileList.files, changedFilesTruncated: fileList.truncated, checkoutDir: workspace.repoDir, config });
+  const results: PlannedProject[] = [];
+  for (const project of affected.projects) {
+    if (signal.aborted) break;
+    const errors = affected.errors.filter((error) => error.project === project.name);
+    if (errors.length > 0) {
+      // An HCL error fails this project with file and line; the others still plan. The file is
+      // repository-relative already (it may be in a module the project uses, outside project.dir).
+      const message = errors.map((error) => `${error.file}:${error.line}:${error.column}: ${error.message}`).join('\n');
+      results.push({ project, result: { name: project.name, dir: project.dir, workspace: project.workspace, status: 'failed', error: { message: `HCL syntax error:\n${message}` } } });
+      continue;
+    }
+    if (!byName && payload.trigger === 'autoplan' && !project.autoplan) {
+      results.push({ project, result: { name: project.name, dir: project.dir, workspace: project.workspace, status: 'skipped', skippedReason: `autoplan is off for this project; comment \`/plan -p ${project.name}\`` } });
+      continue;
+    }
+    results.push(await planProject(ctx, { repo: repoName, pr: payload.pr, headSha, baseSha: payload.baseSha, project, config, workspace, token, signal }));
+  }
+  const unknown = 'unknown' in affected ? (affected as NamedProjectsResult).unknown.map((entry) => `\`${entry.name}\`${entry.suggestion ? ` (did you mean \`${entry.suggestion}\`?)` : ''}`) : [];
+  const fileProjects = new Map<string, string[]>();
+  for (const project of affected.projects) {
+    for (const file of project.files ?? []) fileProjects.set(file, [...(fileProjects.get(file) ?? []), project.name]);
+  }
+  return { results, unknown, fileProjects };
+}
+
+/**
+ * What ran before on this PR, from the store (no request). Only a plan (or `/plan`) job writes the sticky
+ * comment, so without an earlier one there is none to annotate yet (a just-opened PR); only a job that saw
+ * this head (a plan, an approval after a review, a command) can have written check runs on it, so without
+ * one there are none to look up (a new push). An unknown job id answers yes to both: a listing too many,
+ * never a duplicate. History pruned after PLAN_RETENTION_DAYS answers no: the old comment then lacks the
+ * "Planning…" line until this plan replaces it, and a check may get a second run, the newer one shown.
+ */
+async function earlierJobs(ctx: JobContext, payload: PlanJobPayload): Promise<{ any: boolean; sameHead: boolean }> {
+  if (ctx.jobId === undefined) return { any: true, sameHead: true };
+  const jobs = (await ctx.services.store.listJobs({ repo: repoFullName(payload), pr: payload.pr })).filter((job) => job.id !== ctx.jobId && job.startedAt !== null);
+  return {
+    any: jobs.some((job) => job.kind === 'plan' || job.kind === 'command'),
+    // Command jobs do not record a head (it is read when they run): count them as having seen it.
+    sameHead: jobs.some((job) => job.headSha === payload.headSha || job.kind === 'command'),
   };
 }
 

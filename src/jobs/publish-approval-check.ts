@@ -1,7 +1,7 @@
 import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
 import { formatApprovalStatusLine, buildApprovalTable } from '../policy/format-approval-status.js';
 import { formatPolicyError } from '../policy/owners-policy.js';
-import { CHECK_APPROVAL, ensureCheckRun } from '../github/ensure-check-run.js';
+import { CHECK_APPROVAL, ensureCheckRun, type HeadCheckRuns } from '../github/ensure-check-run.js';
 import type { RepoRef } from '../github/repo-ref.js';
 import type { JobContext } from './job-context.js';
 
@@ -9,8 +9,9 @@ import type { JobContext } from './job-context.js';
  * `infra-review/approval` on the head SHA: success only when the policy is satisfied. Waiting for
  * reviews is `action_required`, an invalid policy or a change request is `failure`; both block merging
  * when the check is required, and neither is `neutral` (which branch protection would accept).
+ * With `checks` (the job's check runs of this head) the run is not looked up again.
  */
-export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headSha: string, evaluation: ApprovalEvaluation): Promise<void> {
+export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headSha: string, evaluation: ApprovalEvaluation, checks?: HeadCheckRuns): Promise<void> {
   const invalid = evaluation.errors.length > 0;
   const blocked = evaluation.requirements.some((requirement) => requirement.blockedBy.length > 0);
   const conclusion = evaluation.satisfied ? 'success' : invalid || blocked ? 'failure' : 'action_required';
@@ -27,13 +28,7 @@ export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headS
   }
   parts.push(buildApprovalTable(evaluation));
   if (evaluation.notes.length > 0) parts.push(evaluation.notes.map((note) => `- ${note}`).join('\n'));
-  await ensureCheckRun(ctx.octokit, repo, {
-    name: CHECK_APPROVAL,
-    headSha,
-    appId: ctx.app.id,
-    status: 'completed',
-    conclusion,
-    title,
-    summary: parts.join('\n\n'),
-  });
+  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion, title, summary: parts.join('\n\n') } as const;
+  if (checks && checks.headSha === headSha) await checks.ensure(check);
+  else await ensureCheckRun(ctx.octokit, repo, { ...check, headSha, appId: ctx.app.id });
 }

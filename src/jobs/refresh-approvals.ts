@@ -5,7 +5,7 @@ import { formatConfigError } from '../config/config-error.js';
 import type { ChangedFileInput } from '../policy/approval-evaluation.js';
 import { readRepoFile } from '../github/read-repo-file.js';
 import { listPrFiles } from '../github/list-pr-files.js';
-import { CHECK_APPROVAL, ensureCheckRun } from '../github/ensure-check-run.js';
+import { CHECK_APPROVAL, ensureCheckRun, type HeadCheckRuns } from '../github/ensure-check-run.js';
 import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
 import type { JobContext } from './job-context.js';
 import type { PullRequestRef } from './job-payloads.js';
@@ -27,22 +27,30 @@ export const UNPLANNED_PROJECT = '(not planned yet)';
 export async function refreshApprovals(
   ctx: JobContext,
   ref: PullRequestRef,
-  options: { publish?: boolean; /** The base config when the caller has read it already (saves the request). */ config?: ParseConfigResult } = {},
+  options: {
+    publish?: boolean;
+    /** The base config when the caller has read it already (saves the request). */
+    config?: ParseConfigResult;
+    /** The base policy file when the caller has read it already (null: there is none). */
+    policyFile?: { path: string; content: string } | null;
+    /** The caller's check runs of `ref.headSha`: the approval check is not looked up again. */
+    checks?: HeadCheckRuns;
+  } = {},
 ): Promise<ApprovalEvaluation | undefined> {
   const publish = options.publish ?? true;
   const repo = { owner: ref.owner, repo: ref.repo };
   const parsed = options.config ?? parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, ref.baseRef), CONFIG_FILE);
   if ('errors' in parsed) {
     if (publish) {
-      await ensureCheckRun(ctx.octokit, repo, {
+      const check = {
         name: CHECK_APPROVAL,
-        headSha: ref.headSha,
-        appId: ctx.app.id,
         status: 'completed',
         conclusion: 'failure',
         title: `Invalid ${CONFIG_FILE}`,
         summary: `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`,
-      });
+      } as const;
+      if (options.checks && options.checks.headSha === ref.headSha) await options.checks.ensure(check);
+      else await ensureCheckRun(ctx.octokit, repo, { ...check, headSha: ref.headSha, appId: ctx.app.id });
     }
     return undefined;
   }
@@ -64,10 +72,11 @@ export async function refreshApprovals(
     config: parsed.config,
     changedFiles: files,
     projectRisks,
+    ...(options.policyFile !== undefined ? { policyFile: options.policyFile } : {}),
   });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
   if (publish) {
-    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation);
+    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options.checks);
     // The plan comment's one-line approval status follows the check (only when a plan comment exists).
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
   }

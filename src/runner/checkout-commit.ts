@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildStepEnv } from './build-step-env.js';
@@ -41,11 +42,44 @@ const MISSING_COMMIT = /not our ref|couldn't find remote ref|no such remote ref|
 
 /**
  * Fetches exactly `sha` (shallow) into `dir` and checks it out detached. Throws CheckoutError with a
- * redacted message when the URL or SHA is invalid, the commit does not exist or git fails.
+ * redacted message when the URL or SHA is invalid, the commit does not exist or git fails. `dir` is an
+ * empty directory, or one `fetchBranch` already used (the repository is then reused, not re-created).
  */
 export async function checkoutCommit(input: CheckoutCommitInput): Promise<void> {
   const sha = input.sha.toLowerCase();
   if (!FULL_SHA.test(sha)) throw new CheckoutError(`not a full commit SHA: ${JSON.stringify(input.sha)}`);
+  const git = await openRepository(input);
+  await git.run('git fetch', ['fetch', '--quiet', '--depth=1', '--no-tags', '--no-recurse-submodules', 'origin', sha], (url) => `commit ${sha} was not found in ${url} (it may have been force-pushed away)`);
+  await git.run('git checkout', ['checkout', '--quiet', '--detach', 'FETCH_HEAD']);
+  const head = (await git.run('git rev-parse', ['rev-parse', 'HEAD'])).stdoutTail.trim();
+  if (head !== sha) throw new CheckoutError(`checked out ${head} but ${sha} was asked for`);
+}
+
+/**
+ * Fetches the tip of `branch` (shallow, no checkout) into `dir` and returns its commit SHA: the base
+ * branch, whose files (config, policy) are then read with `readFileAtCommit` without touching the
+ * working tree. `dir` is an empty directory or one this or `checkoutCommit` already used.
+ */
+export async function fetchBranch(input: Omit<CheckoutCommitInput, 'sha'> & { branch: string }): Promise<string> {
+  // What git check-ref-format allows in a branch name, minus anything that could turn the refspec
+  // into something else (`:` maps to a local ref, `^`/`~`/`*` are revision or glob syntax).
+  if (!/^[A-Za-z0-9._/+@-]+$/.test(input.branch) || input.branch.startsWith('-') || input.branch.includes('..')) {
+    throw new CheckoutError(`not a branch name: ${JSON.stringify(input.branch)}`);
+  }
+  const git = await openRepository({ ...input, sha: '' });
+  await git.run('git fetch', ['fetch', '--quiet', '--depth=1', '--no-tags', '--no-recurse-submodules', 'origin', `refs/heads/${input.branch}`], (url) => `branch ${input.branch} was not found in ${url}`);
+  const sha = (await git.run('git rev-parse', ['rev-parse', 'FETCH_HEAD^{commit}'])).stdoutTail.trim();
+  if (!FULL_SHA.test(sha)) throw new CheckoutError(`branch ${input.branch} resolved to ${JSON.stringify(sha)}, not a commit`);
+  return sha;
+}
+
+interface GitRepository {
+  /** Runs one git command; throws CheckoutError when it fails (with `notFound`'s message when a fetch found nothing). */
+  run(step: string, args: string[], notFound?: (url: string) => string): Promise<StepResult>;
+}
+
+/** Initialises `input.dir` as a repository with `origin` = the clone URL, unless it is one already. */
+async function openRepository(input: CheckoutCommitInput): Promise<GitRepository> {
   const url = normaliseCloneUrl(input.cloneUrl);
   const secrets = [...(input.token ? [input.token] : []), ...(input.secrets ?? [])];
   const shownUrl = redact(displayUrl(url), secrets);
@@ -53,23 +87,22 @@ export async function checkoutCommit(input: CheckoutCommitInput): Promise<void> 
   const options = { cwd: input.dir, env, timeoutMs: input.timeoutMs ?? 600_000, secrets, tailBytes: 64 * 1024, killGraceMs: 2_000 };
   const signalOption = input.signal ? { signal: input.signal } : {};
 
-  const git = async (step: string, args: string[]): Promise<StepResult> => {
+  const run = async (step: string, args: string[], notFound?: (url: string) => string): Promise<StepResult> => {
     const result = await runStep({ step, command: 'git', args }, { ...options, ...signalOption });
     if (result.exitCode === 0) return result;
     const detail = lastLines(result.stderrTail || result.error || '', 10);
-    if (step === 'git fetch' && result.exitCode !== null && MISSING_COMMIT.test(result.stderrTail)) {
-      throw new CheckoutError(`commit ${sha} was not found in ${shownUrl} (it may have been force-pushed away)\n${detail}`, result);
+    if (notFound && result.exitCode !== null && MISSING_COMMIT.test(result.stderrTail)) {
+      throw new CheckoutError(`${notFound(shownUrl)}\n${detail}`, result);
     }
     throw new CheckoutError(`${step} ${describeOutcome(result)} for ${shownUrl}${detail ? `\n${detail}` : ''}`, result);
   };
 
-  // An empty template dir: no sample hooks, nothing from the host's git installation.
-  await git('git init', ['init', '--quiet', '--template=', '.']);
-  await git('git remote', ['remote', 'add', 'origin', url]);
-  await git('git fetch', ['fetch', '--quiet', '--depth=1', '--no-tags', '--no-recurse-submodules', 'origin', sha]);
-  await git('git checkout', ['checkout', '--quiet', '--detach', 'FETCH_HEAD']);
-  const head = (await git('git rev-parse', ['rev-parse', 'HEAD'])).stdoutTail.trim();
-  if (head !== sha) throw new CheckoutError(`checked out ${head} but ${sha} was asked for`);
+  if (!existsSync(path.join(input.dir, '.git'))) {
+    // An empty template dir: no sample hooks, nothing from the host's git installation.
+    await run('git init', ['init', '--quiet', '--template=', '.']);
+    await run('git remote', ['remote', 'add', 'origin', url]);
+  }
+  return { run };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Workspace checkout and IaC process execution. */
-export { checkoutCommit, withCheckout, CheckoutError, buildGitEnv, normaliseCloneUrl } from './checkout-commit.js';
+export { checkoutCommit, fetchBranch, withCheckout, CheckoutError, buildGitEnv, normaliseCloneUrl } from './checkout-commit.js';
 export type { CheckoutCommitInput } from './checkout-commit.js';
 export { withWorkspace } from './with-workspace.js';
 export type { Workspace, WithWorkspaceOptions } from './with-workspace.js';
@@ -14,3 +14,5 @@ export type { WorkflowEnvEntry, ResolvedWorkflowEnv } from './resolve-workflow-e
 export { redact, secretVariants, REDACTED } from './redact.js';
 export { buildStepEnv, isSecretEnvName } from './build-step-env.js';
 export type { StepEnv, StepEnvInput } from './build-step-env.js';
+export { readFileAtCommit } from './read-file-at-commit.js';
+export type { FileAtCommit, ReadFileAtCommitInput } from './read-file-at-commit.js';

@@ -49,8 +49,12 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('hostile input against th
   async function openPlannedPr(repo: string, files: Record<string, string>, change: Record<string, string>, lastCheck = 'infra-review/apply') {
     const { opened, headSha, ref } = await openPr(repo, files, change);
     expect((await send('pull_request', opened)).status).toBe(200);
-    // The apply check is the last thing a plan job publishes (the plan check when it plans nothing).
-    await waitFor('the plan job to publish', () => check(ref, headSha, lastCheck));
+    // The apply check is the last thing a plan job publishes (the plan check, completed, when it plans nothing:
+    // it is in progress from the job's start).
+    await waitFor('the plan job to publish', () => {
+      const last = check(ref, headSha, lastCheck);
+      return last && (lastCheck !== 'infra-review/plan' || last.status === 'completed') ? last : undefined;
+    });
     return { ref, headSha };
   }
 

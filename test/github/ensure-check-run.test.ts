@@ -5,6 +5,7 @@ import {
   CHECK_APPROVAL,
   CHECK_PLAN,
   ensureCheckRun,
+  HeadCheckRuns,
   MAX_CHECK_OUTPUT_LENGTH,
   truncateCheckOutput,
 } from '../../src/github/ensure-check-run.js';
@@ -156,6 +157,94 @@ describe('ensureCheckRun', () => {
     await expect(
       ensureCheckRun(createTestOctokit(), REPO, { ...base, status: 'in_progress', conclusion: 'success' }),
     ).rejects.toThrow(/only allowed with status completed/);
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+});
+
+describe('HeadCheckRuns', () => {
+  // One listing for every name: no check_name filter.
+  const allQuery = { app_id: String(APP.id) };
+  const actions = { app: { id: 15368, slug: 'github-actions' } };
+
+  it('lists our runs of the head once, then updates or creates each check from that listing', async () => {
+    const scope = githubScope();
+    nockGetCheckRuns(scope, SHA, allQuery, [
+      checkRun(500, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP }),
+      checkRun(490, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP }),
+      // Named like ours but another app's, and ours on another commit: neither is reused.
+      checkRun(510, { name: CHECK_APPLY, head_sha: SHA, status: 'queued', ...actions }),
+      checkRun(520, { name: CHECK_PLAN, head_sha: 'b'.repeat(40), status: 'in_progress', app: APP }),
+    ]);
+    nockPatchCheckRun(scope, 500, { status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
+    nockPostCheckRun(scope, { name: CHECK_APPLY, head_sha: SHA, status: 'queued', output: { title: 'Waiting for /apply', summary: 'apply' } }, 600);
+    // The apply run just created is updated in place, without listing again.
+    nockPatchCheckRun(scope, 600, { status: 'completed', conclusion: 'success', output: { title: 'Applied', summary: 'done' } });
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id);
+
+    const approval = await checks.ensure({ name: CHECK_APPROVAL, status: 'completed', conclusion: 'success', title: 'Approved', summary: 'ok' });
+    const queued = await checks.ensure({ name: CHECK_APPLY, status: 'queued', title: 'Waiting for /apply', summary: 'apply' });
+    const applied = await checks.ensure({ name: CHECK_APPLY, status: 'completed', conclusion: 'success', title: 'Applied', summary: 'done' });
+
+    expect([approval.action, queued.action, applied.action]).toStrictEqual(['updated', 'created', 'updated']);
+    expect(await checks.latest(CHECK_APPLY)).toMatchObject({ id: 600, status: 'completed', conclusion: 'success' });
+    expect(await checks.latest(CHECK_PLAN)).toBeUndefined();
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
+  it('still never moves a completed run back: a re-run after completion gets a new run', async () => {
+    const scope = githubScope();
+    nockGetCheckRuns(scope, SHA, allQuery, [checkRun(500, { name: CHECK_PLAN, head_sha: SHA, status: 'in_progress', app: APP })]);
+    nockPatchCheckRun(scope, 500, { status: 'completed', conclusion: 'failure', output: { title: 'Failed', summary: 'x' } });
+    nockPostCheckRun(scope, { name: CHECK_PLAN, head_sha: SHA, status: 'in_progress', output: { title: 'Planning', summary: 'y' } }, 700);
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id);
+
+    await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'failure', title: 'Failed', summary: 'x' });
+    const rerun = await checks.ensure({ name: CHECK_PLAN, status: 'in_progress', title: 'Planning', summary: 'y' });
+
+    expect(rerun).toMatchObject({ id: 700, action: 'created' });
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
+  it('start() creates a run without listing; a later listing finds it and updates it', async () => {
+    const scope = githubScope();
+    nockPostCheckRun(scope, { name: CHECK_PLAN, head_sha: SHA, status: 'in_progress', output: { title: 'Planning', summary: 'p' } }, 800);
+    nockGetCheckRuns(scope, SHA, allQuery, [checkRun(800, { name: CHECK_PLAN, head_sha: SHA, status: 'in_progress', app: APP })]);
+    nockPatchCheckRun(scope, 800, { status: 'completed', conclusion: 'success', output: { title: '1 project planned', summary: 's' } });
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id);
+
+    const started = await checks.start({ name: CHECK_PLAN, status: 'in_progress', title: 'Planning', summary: 'p' });
+    // Only the POST was sent so far.
+    expect(scope.pendingMocks()).toHaveLength(2);
+    const done = await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'success', title: '1 project planned', summary: 's' });
+
+    expect(started).toMatchObject({ id: 800, action: 'created' });
+    expect(done).toMatchObject({ id: 800, action: 'updated' });
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
+  it('lists nothing for a head the caller knows we have no run on: creates, then updates its own runs', async () => {
+    const scope = githubScope();
+    nockPostCheckRun(scope, { name: CHECK_PLAN, head_sha: SHA, status: 'in_progress', output: { title: 'Planning', summary: 'p' } }, 900);
+    nockPostCheckRun(scope, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', conclusion: 'action_required', output: { title: 'Waiting', summary: 'a' } }, 901);
+    nockPatchCheckRun(scope, 900, { status: 'completed', conclusion: 'success', output: { title: 'Planned', summary: 's' } });
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id, { noneYet: true });
+
+    await checks.start({ name: CHECK_PLAN, status: 'in_progress', title: 'Planning', summary: 'p' });
+    const approval = await checks.ensure({ name: CHECK_APPROVAL, status: 'completed', conclusion: 'action_required', title: 'Waiting', summary: 'a' });
+    const plan = await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'success', title: 'Planned', summary: 's' });
+
+    expect([approval.action, plan.action]).toStrictEqual(['created', 'updated']);
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
+  it('lists again after a failed listing instead of keeping the failure', async () => {
+    const scope = githubScope();
+    scope.get(`/repos/acme/infra/commits/${SHA}/check-runs`).query(true).reply(500, { message: 'boom' });
+    nockGetCheckRuns(scope, SHA, allQuery, []);
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id);
+
+    await expect(checks.latest(CHECK_PLAN)).rejects.toThrow();
+    expect(await checks.latest(CHECK_PLAN)).toBeUndefined();
     expect(scope.pendingMocks()).toStrictEqual([]);
   });
 });

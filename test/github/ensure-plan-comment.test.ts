@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePlanComment, MAX_COMMENT_LENGTH } from '../../src/github/ensure-plan-comment.js';
+import { annotatePlanComment } from '../../src/github/annotate-plan-comment.js';
+import { ensurePlanComment, findPlanComments, MAX_COMMENT_LENGTH } from '../../src/github/ensure-plan-comment.js';
 import {
   comment,
   nockDeleteIssueComment,
@@ -193,6 +194,43 @@ describe('ensurePlanComment', () => {
     await expect(
       ensurePlanComment(octokit, REPO, PR, ['x'.repeat(MAX_COMMENT_LENGTH)], { botLogin: BOT_LOGIN }),
     ).rejects.toThrow(/over GitHub's 65536/);
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+});
+
+describe('one listing of the plan comments for a whole job', () => {
+  const status = (text: string) => `<!-- infra-review:status -->\n${text}\n<!-- /infra-review:status -->\n`;
+
+  it('annotates and then publishes from one listing: list, PATCH, PATCH', async () => {
+    const scope = githubScope();
+    nockGetIssueComments(scope, PR, [[comment(100, main('old plan'), bot), comment(101, part(2, 'old details'), bot)]]);
+    nockPatchIssueComment(scope, 100, `<!-- infra-review:plan -->\n${status('Planning…')}old plan`);
+    nockPatchIssueComment(scope, 100, main('new plan'));
+    nockDeleteIssueComment(scope, 101);
+    const octokit = createTestOctokit();
+
+    const comments = await findPlanComments(octokit, REPO, PR, { botLogin: BOT_LOGIN });
+    expect(await annotatePlanComment(octokit, REPO, PR, 'status', 'Planning…', { botLogin: BOT_LOGIN, comments })).toBe('updated');
+    // The listing follows the annotation, so the publish compares against what the comment now says.
+    expect(comments.get(1)?.[0]?.body).toContain('Planning…');
+    const result = await ensurePlanComment(octokit, REPO, PR, ['new plan'], { botLogin: BOT_LOGIN, existing: comments });
+
+    expect(result.comments.map((c) => [c.id, c.action])).toStrictEqual([[100, 'updated']]);
+    expect(result.deletedIds).toStrictEqual([101]);
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
+  it('starts over from a fresh listing when a comment of the earlier listing is gone', async () => {
+    const scope = githubScope();
+    // Someone deleted comment 100 after the job listed it.
+    scope.patch('/repos/acme/infra/issues/comments/100').reply(404, { message: 'Not Found' });
+    nockGetIssueComments(scope, PR, [[comment(1, 'LGTM', alice)]]);
+    nockPostIssueComment(scope, PR, main('new plan'), 300);
+    const stale = new Map([[1, [{ id: 100, body: main('old plan'), html_url: 'https://github.com/acme/infra/pull/7#issuecomment-100' }]]]);
+
+    const result = await ensurePlanComment(createTestOctokit(), REPO, PR, ['new plan'], { botLogin: BOT_LOGIN, existing: stale });
+
+    expect(result.comments.map((c) => [c.id, c.action])).toStrictEqual([[300, 'created']]);
     expect(scope.pendingMocks()).toStrictEqual([]);
   });
 });

@@ -69,6 +69,8 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
       const run = app.check(OWNER, repo, headSha, 'infra-review/plan');
       return run?.status === 'completed' && double.issueComments(pr).some((comment) => comment.body?.startsWith(PLAN_MARKER)) ? run : undefined;
     });
+    // When nothing is planned (invalid config, fork, draft) the comment follows the completed check.
+    await waitFor('the plan comment', () => double.issueComments(pr).some((comment) => comment.body?.startsWith(PLAN_MARKER)));
     const comments = double.issueComments(pr).map((comment) => comment.body ?? '');
     return { pr, headSha, check, comments, planComment: comments.find((body) => body.startsWith(PLAN_MARKER)) ?? '' };
   };
@@ -173,6 +175,47 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(planComment).toContain('forks.allow');
     expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
     expect((await standinCalls(standinLog())).length).toBe(callsBefore);
+  });
+
+  it('takes the config from the base branch: a fork PR allowing forks in its own config is still not planned', async () => {
+    const repo = 'fork-config';
+    await double.createRepo(OWNER, repo, { 'envs/prod/main.tf': `${backend(state('fork-config-prod'))}${parameter('release', 'v1')}` });
+    await double.pushCommit(
+      OWNER,
+      repo,
+      'let-me-in',
+      { '.github/infra-review.yml': 'version: 1\nforks:\n  allow: true\n', 'envs/prod/main.tf': `${backend(state('fork-config-prod'))}${parameter('release', 'v2')}` },
+      'Allow forks',
+    );
+    const callsBefore = (await standinCalls(standinLog())).length;
+    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'let-me-in', { fork: true });
+
+    expect(check.conclusion).toBe('neutral');
+    expect(planComment).toContain('forks.allow');
+    expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
+    expect((await standinCalls(standinLog())).length).toBe(callsBefore);
+  });
+
+  it('takes the config from the base branch: turning autoplan off in the PR does not stop this plan', async () => {
+    const repo = 'own-config';
+    await double.createRepo(OWNER, repo, {
+      '.github/infra-review.yml': 'version: 1\nprojects:\n  - dir: envs/prod\n    autoplan: true\n',
+      'envs/prod/main.tf': `${backend(state('own-config-prod'))}${parameter('release', 'v1')}`,
+    });
+    await double.pushCommit(
+      OWNER,
+      repo,
+      'quiet',
+      { '.github/infra-review.yml': 'version: 1\nprojects:\n  - dir: envs/prod\n    autoplan: false\n', 'envs/prod/main.tf': `${backend(state('own-config-prod'))}${parameter('release', 'v2')}` },
+      'Turn autoplan off',
+    );
+    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'quiet');
+
+    expect(check.conclusion, check.output.summary ?? '').toBe('success');
+    expect(planComment).toContain('`.github/infra-review.yml`: the change takes effect after merge');
+    expect(planComment).not.toContain('autoplan is off');
+    const plans = await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha });
+    expect(plans.map((plan) => [plan.project, plan.status])).toEqual([['envs/prod', 'planned']]);
   });
 
   it('splits a plan larger than a comment into continuation comments, the summary intact in the first', async () => {
