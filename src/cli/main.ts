@@ -8,6 +8,7 @@ import { registerLocksCommand } from './locks-command.js';
 import { registerOwnersCommand } from './owners-command.js';
 import { registerRenderCommand } from './render-command.js';
 import { registerUnlockCommand } from './unlock-command.js';
+import { tuneV8ForCli } from './v8-tuning.js';
 
 /**
  * The `infra-review` command line. Exit status: 0 success, 1 analysis failure, 2 bad input.
@@ -58,6 +59,7 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  tuneV8ForCli();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

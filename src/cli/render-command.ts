@@ -1,13 +1,16 @@
+import { once } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Document, LineCounter } from 'yaml';
-import { toAnalysisJson } from '../plan/analysis-json.js';
-import { analyzePlan } from '../plan/analyze-plan.js';
-import { parsePlanJson, PlanInputError } from '../plan/plan-model.js';
+import type { PlanAnalysis } from '../plan/analysis.js';
+import { analysisJsonPieces } from '../plan/analysis-json.js';
+import { analyzePlanFile } from '../plan/analyze-plan-file.js';
+import { PlanInputError } from '../plan/plan-model.js';
 import type { RiskConfig } from '../plan/risk-config.js';
 import { CliError } from './cli-error.js';
+import { tuneV8ForRendering } from './v8-tuning.js';
 
 // The YAML parser, zod schemas and Handlebars load only when a run needs them (--config, markdown):
 // `render --format json` on a big plan should cost little more than parsing it.
@@ -40,38 +43,63 @@ export function registerRenderCommand(program: Command): void {
 
 export async function runRender(planFile: string, options: RenderCommandOptions): Promise<void> {
   const risk = options.config === undefined ? undefined : await loadRiskConfig(options.config);
-  let analysis;
+  let analysis: PlanAnalysis;
   try {
-    // The file's bytes are not kept: only the parsed plan outlives this statement.
-    analysis = analyzePlan(parsePlanJson(await readInput(planFile), planFile), risk === undefined ? {} : { risk });
+    // Streamed: the plan is never held whole, only one small record per change (analyze-plan-file.ts).
+    analysis = analyzePlanFile(planFile, risk === undefined ? {} : { risk });
   } catch (error) {
-    if (error instanceof PlanInputError) throw new CliError(error.toString(), 2);
-    throw error;
+    throw planError(planFile, error);
   }
 
-  if (options.format === 'json') {
-    process.stdout.write(`${JSON.stringify(toAnalysisJson(analysis), null, 2)}\n`);
-  }
+  if (options.format === 'json') await writePieces(analysisJsonPieces(analysis));
   if (options.format === 'markdown' || options.outDir !== undefined) {
+    tuneV8ForRendering();
     const { renderPlanComment } = await import('../render/render-plan-comment.js');
-    const bodies = renderPlanComment({
-      headSha: '',
-      projects: [
-        {
-          name: options.project ?? path.basename(planFile, path.extname(planFile)),
-          dir: path.relative(process.cwd(), path.dirname(path.resolve(planFile))) || '.',
-          workspace: 'default',
-          status: 'planned',
-          analysis,
-        },
-      ],
-    });
+    let bodies: string[];
+    try {
+      // Rendering a change's diff reads that change from the file again.
+      bodies = renderPlanComment({
+        headSha: '',
+        projects: [
+          {
+            name: options.project ?? path.basename(planFile, path.extname(planFile)),
+            dir: path.relative(process.cwd(), path.dirname(path.resolve(planFile))) || '.',
+            workspace: 'default',
+            status: 'planned',
+            analysis,
+          },
+        ],
+      });
+    } catch (error) {
+      throw planError(planFile, error);
+    }
     if (options.format === 'markdown') process.stdout.write(bodies[0] ?? '');
     if (options.outDir !== undefined) await writeBodies(options.outDir, bodies);
   }
   if (analysis.errored) {
     throw new CliError(`${planFile}: the plan is marked errored (terraform plan failed); the analysis above is incomplete`, 1);
   }
+}
+
+/**
+ * Write to stdout piece by piece, waiting whenever stdout asks to (a pipe to a slower reader, like
+ * `| jq`): otherwise every piece would queue in memory and the output would be held whole after all.
+ */
+async function writePieces(pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
+  }
+}
+
+/** Bad input (exit 2) as the user should read it; anything else is rethrown as is. */
+function planError(planFile: string, error: unknown): unknown {
+  if (error instanceof PlanInputError) return new CliError(error.toString(), 2);
+  if (isFsError(error)) return new CliError(`${planFile}: cannot read the file (${describeFsError(error)})`, 2);
+  return error;
+}
+
+function isFsError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 async function readInput(file: string): Promise<Buffer> {

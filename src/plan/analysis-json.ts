@@ -3,7 +3,7 @@
  * changes[{address, actions, risk, reasons}], plus a few additive fields. Diff text is not part of
  * it (so producing it never renders a diff), and nothing here carries an attribute value.
  */
-import type { PlanAnalysis } from './analysis.js';
+import type { PlanAnalysis, ResourceChangeAnalysis } from './analysis.js';
 
 export interface AnalysisJsonChange {
   address: string;
@@ -35,23 +35,52 @@ export function toAnalysisJson(analysis: PlanAnalysis): AnalysisJson {
     ...(analysis.terraformVersion === undefined ? {} : { terraform_version: analysis.terraformVersion }),
     summary: { ...analysis.summary },
     risk: { level: analysis.risk.level, reasons: [...analysis.risk.reasons] },
-    changes: analysis.changes.map((change) => {
-      const entry: AnalysisJsonChange = {
-        address: change.address,
-        actions: change.actions,
-        risk: change.risk,
-        reasons: change.reasons,
-        action: change.action,
-      };
-      if (change.previousAddress !== undefined) entry.previous_address = change.previousAddress;
-      if (change.importing) entry.importing = true;
-      if (change.deposed !== undefined) entry.deposed = change.deposed;
-      if (change.actionReason !== undefined) entry.action_reason = change.actionReason;
-      return entry;
-    }),
+    changes: analysis.changes.map(toChangeJson),
     drift: analysis.drift.map((d) => ({ address: d.address, actions: d.actions, action: d.action })),
     outputs: analysis.outputs.map((o) => ({ name: o.name, action: o.action, sensitive: o.sensitive })),
     errored: analysis.errored,
     notes: analysis.notes,
   };
+}
+
+function toChangeJson(change: ResourceChangeAnalysis): AnalysisJsonChange {
+  const entry: AnalysisJsonChange = {
+    address: change.address,
+    actions: change.actions,
+    risk: change.risk,
+    reasons: change.reasons,
+    action: change.action,
+  };
+  if (change.previousAddress !== undefined) entry.previous_address = change.previousAddress;
+  if (change.importing) entry.importing = true;
+  if (change.deposed !== undefined) entry.deposed = change.deposed;
+  if (change.actionReason !== undefined) entry.action_reason = change.actionReason;
+  return entry;
+}
+
+const CHANGES_KEY = '\n  "changes": []';
+
+/**
+ * `JSON.stringify(toAnalysisJson(analysis), null, 2)` and a newline, the same text, in pieces of about
+ * `pieceLength` characters: a 10,000-change analysis is never one string, nor one object tree. Small
+ * pieces die young: written out before the next garbage collection, they never reach the old space.
+ */
+export function* analysisJsonPieces(analysis: PlanAnalysis, pieceLength = 16 * 1024): Generator<string> {
+  const frame = JSON.stringify(toAnalysisJson({ ...analysis, changes: [] }), null, 2);
+  // The only raw `"changes": []` in the frame is the key: quotes inside values are escaped.
+  const at = frame.indexOf(CHANGES_KEY);
+  if (analysis.changes.length === 0 || at < 0) {
+    yield `${frame}\n`;
+    return;
+  }
+  let piece = `${frame.slice(0, at)}\n  "changes": [`;
+  for (let i = 0; i < analysis.changes.length; i++) {
+    // Nested two levels deep: every line of the element's own indented text moves right by four.
+    piece += `${i === 0 ? '' : ','}\n    ${JSON.stringify(toChangeJson(analysis.changes[i] as ResourceChangeAnalysis), null, 2).replaceAll('\n', '\n    ')}`;
+    if (piece.length >= pieceLength) {
+      yield piece;
+      piece = '';
+    }
+  }
+  yield `${piece}\n  ]${frame.slice(at + CHANGES_KEY.length)}\n`;
 }

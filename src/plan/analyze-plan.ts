@@ -1,7 +1,8 @@
 /**
  * Plan analysis: summary, per-change header and diff, risk. One pass over the plan, no copies of
  * its values; each change's diff text is built only when someone reads `diff` (the JSON output never
- * does), so a 10,000-change plan costs little more than parsing it.
+ * does), so a 10,000-change plan costs little more than parsing it. {@link PlanAnalyzer} takes the
+ * plan piece by piece, so a streaming reader never holds the whole plan (analyze-plan-file.ts).
  */
 import type { ChangeAction, OutputChangeAnalysis, PlanAnalysis, ResourceChangeAnalysis, RiskLevel } from './analysis.js';
 import { maxRisk } from './analysis.js';
@@ -47,98 +48,194 @@ const KNOWN_PLAN_FIELDS = new Set([
 
 const MAX_PLAN_REASONS = 20;
 
-export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): PlanAnalysis {
-  const evaluator = new RiskEvaluator(options.risk);
-  const summary = emptySummary();
-  const changes: ResourceChangeAnalysis[] = [];
-  const notes: string[] = [];
+/**
+ * The top-level plan fields the analysis reads besides the two change lists. The streaming reader
+ * (analyze-plan-file.ts) parses only these; the change lists come one entry at a time.
+ */
+export type PlanRest = Pick<
+  RawPlan,
+  'format_version' | 'terraform_version' | 'output_changes' | 'relevant_attributes' | 'checks' | 'deferred_changes' | 'errored' | 'applyable' | 'complete'
+>;
 
-  // 1. Resource changes: count, describe, rate.
-  let effective = 0;
-  for (const resource of plan.resource_changes ?? []) {
-    const action = classifyActions(resource.change.actions);
-    countChange(summary, resource, action);
-    if (action === 'no-op' && !isMoved(resource) && !isImporting(resource)) continue;
-    // Terraform does not show deleted data sources: forgetting a data source is not a change.
-    if (action === 'delete' && resource.mode === 'data') continue;
-    if (resource.mode !== 'data' && action !== 'no-op' && action !== 'read') effective++;
-    const risk = evaluator.evaluateChange(resource, action);
-    changes.push(buildChange(resource, action, 'change', risk.level, risk.reasons));
-  }
+/** The top-level fields {@link PlanAnalyzer.finish} reads. */
+export const PLAN_REST_FIELDS: readonly (keyof PlanRest)[] = [
+  'format_version',
+  'terraform_version',
+  'output_changes',
+  'relevant_attributes',
+  'checks',
+  'deferred_changes',
+  'errored',
+  'applyable',
+  'complete',
+];
 
-  // 2. Drift: what changed outside Terraform since the last apply.
-  const drift: ResourceChangeAnalysis[] = [];
-  const relevant = relevantAttributesByResource(plan);
-  for (const resource of plan.resource_drift ?? []) {
-    const action = classifyActions(resource.change.actions);
-    // A move without other drift shows in the planned changes, as Terraform shows it.
-    if (action === 'no-op') continue;
-    if (relevant && !isRelevantDrift(resource, action, relevant)) continue;
-    drift.push(buildChange(resource, action, 'drift', 'none', []));
-  }
-
-  // 3. Outputs.
-  const outputs: OutputChangeAnalysis[] = [];
-  for (const [name, change] of Object.entries(plan.output_changes ?? {})) {
-    const action = classifyActions(change.actions);
-    if (action === 'no-op') continue;
-    let diff: string | undefined;
-    outputs.push({
-      name,
-      action,
-      sensitive: hasAnyMask(change.before_sensitive) || hasAnyMask(change.after_sensitive),
-      get diff(): string {
-        return (diff ??= renderOutputDiff(name, change));
-      },
-    });
-  }
-
-  // 4. Plan-wide risk.
-  const planReasons: { level: RiskLevel; reason: string }[] = [];
-  if (effective >= evaluator.manyChangesThreshold) {
-    planReasons.push({
-      level: PLAN_WIDE_LEVELS.manyChanges,
-      reason: `${effective} resources change in one plan (at least ${evaluator.manyChangesThreshold}, risk.many_changes_threshold): a large change is hard to review`,
-    });
-  }
-  if (drift.length > 0) {
-    planReasons.push({
-      level: PLAN_WIDE_LEVELS.drift,
-      reason: `${drift.length} resource${drift.length === 1 ? '' : 's'} changed outside Terraform (drift): this plan may undo those changes`,
-    });
-  }
-  const level = maxRisk([...planReasons.map((r) => r.level), ...changes.map((c) => c.risk)]);
-  const reasons = planReasons.filter((r) => r.level === level || level === 'critical' || level === 'high').map((r) => r.reason);
-  const changeReasons = new Set<string>();
-  for (const change of changes) {
-    if (change.risk !== level) continue;
-    for (const reason of change.reasons) changeReasons.add(reason);
-  }
-  const listed = [...changeReasons];
-  reasons.push(...listed.slice(0, MAX_PLAN_REASONS));
-  if (listed.length > MAX_PLAN_REASONS) reasons.push(`and ${listed.length - MAX_PLAN_REASONS} more reasons at this level`);
-  if (level === 'none' && changes.length === 0 && outputs.length === 0) reasons.push('no changes');
-
-  // 5. Notes: what a reviewer must know that is not a resource diff.
-  collectNotes(plan, notes);
-
-  return {
-    formatVersion: plan.format_version,
-    terraformVersion: plan.terraform_version,
-    summary,
-    risk: { level, reasons },
-    changes,
-    drift,
-    outputs,
-    errored: plan.errored === true,
-    applyable: plan.applyable,
-    complete: plan.complete,
-    notes,
-  };
+/**
+ * Gives change list entries back, parsed again, when the analysis needs one after it was handed over:
+ * for its header and diff text, and to filter drift. The streaming reader passes one store and a
+ * number per entry instead of the entry (it re-reads the entry's bytes), so the analysis keeps no
+ * parsed entry and no object per entry for finding it again.
+ */
+export interface RawChangeStore {
+  loadRawChange(ref: number): RawResourceChange;
 }
 
-function buildChange(resource: RawResourceChange, action: ChangeAction, cause: ChangeCause, risk: RiskLevel, reasons: string[]): ResourceChangeAnalysis {
-  return new ResourceChangeRecord(resource, action, cause, risk, reasons);
+/** Where an entry comes back from: the entry itself (kept in memory), or entry `ref` of a store. */
+type RawChangeHolder = RawResourceChange | RawChangeStore;
+
+function loadRaw(holder: RawChangeHolder, ref: number): RawResourceChange {
+  // A parsed JSON value never holds a function: an entry cannot be mistaken for a store.
+  return typeof (holder as Partial<RawChangeStore>).loadRawChange === 'function' ? (holder as RawChangeStore).loadRawChange(ref) : (holder as RawResourceChange);
+}
+
+/** The whole plan in memory: the app's path. */
+export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): PlanAnalysis {
+  const analyzer = new PlanAnalyzer(options);
+  for (const resource of plan.resource_changes ?? []) analyzer.addResourceChange(resource);
+  for (const resource of plan.resource_drift ?? []) analyzer.addDrift(resource);
+  return analyzer.finish(plan, Object.keys(plan));
+}
+
+/**
+ * The analysis, fed piece by piece: resource changes and drift entries in plan order (in any
+ * interleaving), then {@link finish} with the rest of the plan. One implementation of counting, risk
+ * and notes for the in-memory plan ({@link analyzePlan}) and the streaming reader.
+ */
+export class PlanAnalyzer {
+  private readonly evaluator: RiskEvaluator;
+  private readonly summary = emptySummary();
+  private readonly changes: ResourceChangeAnalysis[] = [];
+  /** Drift entries that are not no-ops; whether they matter is known only with relevant_attributes. */
+  private readonly driftCandidates: { holder: RawChangeHolder; ref: number; action: ChangeAction }[] = [];
+  private readonly shared = new SharedValues();
+  private effective = 0;
+  private finished = false;
+
+  constructor(options: AnalyzePlanOptions = {}) {
+    this.evaluator = new RiskEvaluator(options.risk);
+  }
+
+  /**
+   * One entry of `resource_changes`: count, describe, rate. The entry is kept for its header and diff
+   * text, unless `store` gives it back as entry `ref`.
+   */
+  addResourceChange(resource: RawResourceChange, store?: RawChangeStore, ref = -1): void {
+    const action = classifyActions(resource.change.actions);
+    countChange(this.summary, resource, action);
+    if (action === 'no-op' && !isMoved(resource) && !isImporting(resource)) return;
+    // Terraform does not show deleted data sources: forgetting a data source is not a change.
+    if (action === 'delete' && resource.mode === 'data') return;
+    if (resource.mode !== 'data' && action !== 'no-op' && action !== 'read') this.effective++;
+    const risk = this.evaluator.evaluateChange(resource, action);
+    this.changes.push(new ResourceChangeRecord(resource, store ?? resource, ref, action, 'change', risk.level, risk.reasons, this.shared));
+  }
+
+  /** One entry of `resource_drift`: what changed outside Terraform since the last apply. Same `store` and `ref` as above. */
+  addDrift(resource: RawResourceChange, store?: RawChangeStore, ref = -1): void {
+    const action = classifyActions(resource.change.actions);
+    // A move without other drift shows in the planned changes, as Terraform shows it.
+    if (action === 'no-op') return;
+    this.driftCandidates.push({ holder: store ?? resource, ref, action });
+  }
+
+  /** The rest of the plan; `keys` are its top-level keys in plan order (for the unknown-fields note). */
+  finish(plan: PlanRest, keys: readonly string[]): PlanAnalysis {
+    if (this.finished) throw new Error('PlanAnalyzer.finish called twice');
+    this.finished = true;
+    const { evaluator, changes } = this;
+
+    // 1. Drift that matters.
+    const drift: ResourceChangeAnalysis[] = [];
+    const relevant = relevantAttributesByResource(plan);
+    for (const { holder, ref, action } of this.driftCandidates) {
+      const resource = loadRaw(holder, ref);
+      if (relevant && !isRelevantDrift(resource, action, relevant)) continue;
+      drift.push(new ResourceChangeRecord(resource, holder, ref, action, 'drift', 'none', [], this.shared));
+    }
+
+    // 2. Outputs.
+    const outputs: OutputChangeAnalysis[] = [];
+    for (const [name, change] of Object.entries(plan.output_changes ?? {})) {
+      const action = classifyActions(change.actions);
+      if (action === 'no-op') continue;
+      let diff: string | undefined;
+      outputs.push({
+        name,
+        action,
+        sensitive: hasAnyMask(change.before_sensitive) || hasAnyMask(change.after_sensitive),
+        get diff(): string {
+          return (diff ??= renderOutputDiff(name, change));
+        },
+      });
+    }
+
+    // 3. Plan-wide risk.
+    const planReasons: { level: RiskLevel; reason: string }[] = [];
+    if (this.effective >= evaluator.manyChangesThreshold) {
+      planReasons.push({
+        level: PLAN_WIDE_LEVELS.manyChanges,
+        reason: `${this.effective} resources change in one plan (at least ${evaluator.manyChangesThreshold}, risk.many_changes_threshold): a large change is hard to review`,
+      });
+    }
+    if (drift.length > 0) {
+      planReasons.push({
+        level: PLAN_WIDE_LEVELS.drift,
+        reason: `${drift.length} resource${drift.length === 1 ? '' : 's'} changed outside Terraform (drift): this plan may undo those changes`,
+      });
+    }
+    const level = maxRisk([...planReasons.map((r) => r.level), ...changes.map((c) => c.risk)]);
+    const reasons = planReasons.filter((r) => r.level === level || level === 'critical' || level === 'high').map((r) => r.reason);
+    const changeReasons = new Set<string>();
+    for (const change of changes) {
+      if (change.risk !== level) continue;
+      for (const reason of change.reasons) changeReasons.add(reason);
+    }
+    const listed = [...changeReasons];
+    reasons.push(...listed.slice(0, MAX_PLAN_REASONS));
+    if (listed.length > MAX_PLAN_REASONS) reasons.push(`and ${listed.length - MAX_PLAN_REASONS} more reasons at this level`);
+    if (level === 'none' && changes.length === 0 && outputs.length === 0) reasons.push('no changes');
+
+    // 4. Notes: what a reviewer must know that is not a resource diff.
+    const notes: string[] = [];
+    collectNotes(plan, keys, notes);
+
+    return {
+      formatVersion: plan.format_version,
+      terraformVersion: plan.terraform_version,
+      summary: this.summary,
+      risk: { level, reasons },
+      changes,
+      drift,
+      outputs,
+      errored: plan.errored === true,
+      applyable: plan.applyable,
+      complete: plan.complete,
+      notes,
+    };
+  }
+}
+
+/** One copy of each value that repeats across the records of a plan: types, providers, action lists. */
+class SharedValues {
+  private readonly strings = new Map<string, string>();
+  private readonly actionLists = new Map<string, string[]>();
+
+  string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    this.strings.set(value, value);
+    return value;
+  }
+
+  /** The records share these arrays: nothing may change them (nothing does: they are the plan's own). */
+  actions(list: string[]): string[] {
+    const only = list.length === 1 ? (list[0] as string) : undefined;
+    const key = only !== undefined && !only.startsWith('[') ? only : JSON.stringify(list);
+    const known = this.actionLists.get(key);
+    if (known !== undefined) return known;
+    this.actionLists.set(key, list);
+    return list;
+  }
 }
 
 /**
@@ -148,48 +245,71 @@ function buildChange(resource: RawResourceChange, action: ChangeAction, cause: C
  */
 class ResourceChangeRecord implements ResourceChangeAnalysis {
   readonly address: string;
-  previousAddress?: string;
+  // Optional fields are set only when present (`declare`: no slot holding undefined in every record).
+  declare previousAddress?: string;
   readonly mode: 'managed' | 'data';
   readonly type: string;
   readonly name: string;
-  providerName?: string;
+  declare providerName?: string;
   readonly actions: string[];
   readonly action: ChangeAction;
-  actionReason?: string;
+  declare actionReason?: string;
   readonly importing: boolean;
-  deposed?: string;
+  declare deposed?: string;
   risk: RiskLevel;
   reasons: string[];
-  #header: string | undefined;
-  #diff: string | undefined;
-  readonly #resource: RawResourceChange;
+  /** Header and diff text once rendered (few records ever are). */
+  #text: { header?: string; diff?: string } | undefined;
+  readonly #raw: RawChangeHolder;
+  readonly #ref: number;
   readonly #cause: ChangeCause;
 
-  constructor(resource: RawResourceChange, action: ChangeAction, cause: ChangeCause, risk: RiskLevel, reasons: string[]) {
-    this.#resource = resource;
+  /**
+   * `resource` is read now and not kept; `raw` (the entry itself or a store) and `ref` give it back for
+   * the header and diff. Repeated strings and action lists come from `shared`, so 10,000 records hold
+   * one copy of each.
+   */
+  constructor(
+    resource: RawResourceChange,
+    raw: RawChangeHolder,
+    ref: number,
+    action: ChangeAction,
+    cause: ChangeCause,
+    risk: RiskLevel,
+    reasons: string[],
+    shared: SharedValues,
+  ) {
+    this.#raw = raw;
+    this.#ref = ref;
     this.#cause = cause;
     this.address = resource.address;
     this.mode = resource.mode === 'data' ? 'data' : 'managed';
-    this.type = resource.type ?? '';
+    this.type = shared.string(resource.type ?? '');
     this.name = resource.name ?? '';
-    this.actions = resource.change.actions;
+    this.actions = shared.actions(resource.change.actions);
     this.action = action;
     this.importing = isImporting(resource);
     this.risk = risk;
-    this.reasons = reasons;
+    // An array grown by push keeps spare room: a copy has exactly its length.
+    this.reasons = reasons.slice();
     if (isMoved(resource)) this.previousAddress = resource.previous_address;
-    if (resource.provider_name !== undefined) this.providerName = resource.provider_name;
-    if (resource.action_reason !== undefined) this.actionReason = resource.action_reason;
+    if (resource.provider_name !== undefined) this.providerName = shared.string(resource.provider_name);
+    if (resource.action_reason !== undefined) this.actionReason = shared.string(resource.action_reason);
     if (resource.deposed !== undefined) this.deposed = resource.deposed;
   }
 
   get header(): string {
-    return (this.#header ??= describeChange(this.#resource, this.action, this.#cause));
+    const text = (this.#text ??= {});
+    return (text.header ??= describeChange(loadRaw(this.#raw, this.#ref), this.action, this.#cause));
   }
 
   get diff(): string {
-    const resource = this.#resource;
-    return (this.#diff ??= renderResourceDiff({ mode: resource.mode, type: resource.type, name: resource.name, action: this.action, change: resource.change, importing: this.importing }));
+    const text = (this.#text ??= {});
+    if (text.diff === undefined) {
+      const resource = loadRaw(this.#raw, this.#ref);
+      text.diff = renderResourceDiff({ mode: resource.mode, type: resource.type, name: resource.name, action: this.action, change: resource.change, importing: this.importing });
+    }
+    return text.diff;
   }
 
   /** JSON.stringify of a record includes the text fields (a class getter is not enumerable). */
@@ -203,7 +323,7 @@ class ResourceChangeRecord implements ResourceChangeAnalysis {
  * Terraform itself only shows drift in those, so drift elsewhere (a tag edited in the console that
  * nothing reads) is not reported, nor does it raise the risk. Without the list, all drift counts.
  */
-function relevantAttributesByResource(plan: RawPlan): Map<string, (string | number)[][]> | undefined {
+function relevantAttributesByResource(plan: PlanRest): Map<string, (string | number)[][]> | undefined {
   if (!Array.isArray(plan.relevant_attributes)) return undefined;
   const byResource = new Map<string, (string | number)[][]>();
   for (const entry of plan.relevant_attributes) {
@@ -232,7 +352,7 @@ function valueAt(value: unknown, path: (string | number)[]): unknown {
   return current;
 }
 
-function collectNotes(plan: RawPlan, notes: string[]): void {
+function collectNotes(plan: PlanRest, keys: readonly string[], notes: string[]): void {
   const major = Number(plan.format_version.split('.')[0]);
   if (major > 1) notes.push(`This plan has format_version ${plan.format_version}, newer than infra-review knows (up to 1.x): parts of it may be missing here.`);
   if (plan.errored === true) notes.push('Terraform reported errors while planning (errored): the plan is incomplete and cannot be applied.');
@@ -248,7 +368,7 @@ function collectNotes(plan: RawPlan, notes: string[]): void {
     const problems = (check.instances ?? []).flatMap((instance) => (instance.problems ?? []).map((p) => p.message).filter((m): m is string => typeof m === 'string'));
     notes.push(`Check ${name} ${check.status === 'fail' ? 'failed' : 'errored'}${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`);
   }
-  const unknownFields = Object.keys(plan).filter((key) => !KNOWN_PLAN_FIELDS.has(key));
+  const unknownFields = keys.filter((key) => !KNOWN_PLAN_FIELDS.has(key));
   if (unknownFields.length > 0) notes.push(`The plan has fields this version of infra-review does not know (ignored): ${unknownFields.join(', ')}.`);
 }
 

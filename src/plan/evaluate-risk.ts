@@ -11,6 +11,7 @@ import { deepEqual } from './diff-attributes.js';
 import type { RawResourceChange, ValueMask } from './plan-model.js';
 import {
   ACCESS_CONTROL_TYPES,
+  DEFAULT_MANY_CHANGES_THRESHOLD,
   DANGEROUS_ATTRIBUTES,
   DISPOSABLE_TYPES,
   FIREWALL_TYPES,
@@ -21,7 +22,6 @@ import {
   type StatefulCategory,
 } from './risk-catalog.js';
 import type { RiskConfig, RiskRule, RiskRuleAction } from './risk-config.js';
-import { DEFAULT_MANY_CHANGES_THRESHOLD } from './risk-config.js';
 import { isImporting, isMoved } from './summarize-plan.js';
 import { childMask, hasAnyMask } from './value-mask.js';
 
@@ -37,10 +37,25 @@ interface TypeProfile {
   firewall: boolean;
 }
 
-const statefulMatchers = STATEFUL_CATEGORIES.map((category) => ({ category, match: picomatch(category.types) }));
-const isDisposableType = picomatch(DISPOSABLE_TYPES.types);
-const isAccessControlType = picomatch(ACCESS_CONTROL_TYPES.types);
-const isFirewallType = picomatch(FIREWALL_TYPES.types);
+/** A pattern without any glob syntax: picomatch matches it against exactly itself. */
+const PLAIN_TYPE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A matcher for a catalogue list: most entries are plain type names, looked up in a Set; only the
+ * globs go through picomatch. Same answers as `picomatch(types)`, without a regular expression per
+ * plain name (each compiled one costs memory once it runs).
+ */
+export function catalogueTypeMatcher(types: readonly string[]): (type: string) => boolean {
+  const plain = new Set(types.filter((type) => PLAIN_TYPE.test(type)));
+  const globs = types.filter((type) => !PLAIN_TYPE.test(type));
+  const matchGlob = globs.length > 0 ? picomatch(globs) : undefined;
+  return (type) => plain.has(type) || (matchGlob !== undefined && matchGlob(type));
+}
+
+const statefulMatchers = STATEFUL_CATEGORIES.map((category) => ({ category, match: catalogueTypeMatcher(category.types) }));
+const isDisposableType = catalogueTypeMatcher(DISPOSABLE_TYPES.types);
+const isAccessControlType = catalogueTypeMatcher(ACCESS_CONTROL_TYPES.types);
+const isFirewallType = catalogueTypeMatcher(FIREWALL_TYPES.types);
 const TAG_SET = new Set(TAG_ATTRIBUTES);
 
 /** Built once per analysis: compiled user rules and a per-type cache of catalogue lookups. */

@@ -190,9 +190,17 @@ function describeJsonType(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function validatePlanShape(parsed: unknown, file: string): RawPlan {
-  const notAPlan = (why: string): PlanInputError =>
-    new PlanInputError(file, `JSON but not a Terraform/OpenTofu plan: ${why}; expected the output of \`terraform show -json PLANFILE\``);
+function notAPlanError(file: string): (why: string) => PlanInputError {
+  return (why) => new PlanInputError(file, `JSON but not a Terraform/OpenTofu plan: ${why}; expected the output of \`terraform show -json PLANFILE\``);
+}
+
+/**
+ * Check that a parsed JSON value has the shape of a plan (in place, no copy); throws PlanInputError.
+ * The streaming reader checks the entries of the change lists one by one with {@link validateChangeEntry}
+ * and passes the lists here empty.
+ */
+export function validatePlanShape(parsed: unknown, file: string): RawPlan {
+  const notAPlan = notAPlanError(file);
   if (!isRecord(parsed)) throw notAPlan(`the top level is ${describeJsonType(parsed)}, not an object`);
   if (typeof parsed.format_version !== 'string') throw notAPlan('it has no "format_version"');
   if (!PLAN_KEYS.some((key) => key in parsed)) {
@@ -219,14 +227,21 @@ function validatePlanShape(parsed: unknown, file: string): RawPlan {
 function validateChangeList(list: unknown, key: string, notAPlan: (why: string) => PlanInputError): void {
   if (list === undefined || list === null) return;
   if (!Array.isArray(list)) throw notAPlan(`"${key}" is ${describeJsonType(list)}, not a list`);
-  for (let i = 0; i < list.length; i++) {
-    const entry: unknown = list[i];
-    if (!isRecord(entry)) throw notAPlan(`${key}[${i}] is ${describeJsonType(entry)}, not an object`);
-    if (typeof entry.address !== 'string') throw notAPlan(`${key}[${i}] has no "address"`);
-    const change = entry.change;
-    if (!isRecord(change)) throw notAPlan(`${key}[${i}] (${entry.address}) has no "change" object`);
-    if (!Array.isArray(change.actions) || !change.actions.every((a) => typeof a === 'string')) {
-      throw notAPlan(`${key}[${i}] (${entry.address}) has no "change.actions" list of strings`);
-    }
+  for (let i = 0; i < list.length; i++) checkChangeEntry(list[i], key, i, notAPlan);
+}
+
+/** Check entry `index` of `resource_changes` or `resource_drift` (`key`); throws PlanInputError. */
+export function validateChangeEntry(entry: unknown, key: string, index: number, file: string): RawResourceChange {
+  return checkChangeEntry(entry, key, index, notAPlanError(file));
+}
+
+function checkChangeEntry(entry: unknown, key: string, i: number, notAPlan: (why: string) => PlanInputError): RawResourceChange {
+  if (!isRecord(entry)) throw notAPlan(`${key}[${i}] is ${describeJsonType(entry)}, not an object`);
+  if (typeof entry.address !== 'string') throw notAPlan(`${key}[${i}] has no "address"`);
+  const change = entry.change;
+  if (!isRecord(change)) throw notAPlan(`${key}[${i}] (${entry.address}) has no "change" object`);
+  if (!Array.isArray(change.actions) || !change.actions.every((a) => typeof a === 'string')) {
+    throw notAPlan(`${key}[${i}] (${entry.address}) has no "change.actions" list of strings`);
   }
+  return entry as RawResourceChange;
 }

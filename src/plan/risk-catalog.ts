@@ -299,6 +299,12 @@ export const DANGEROUS_ATTRIBUTES: DangerousAttribute[] = [
 /** Attributes whose change alone is metadata, not infrastructure. */
 export const TAG_ATTRIBUTES = ['tags', 'tags_all', 'labels', 'effective_labels', 'terraform_labels'];
 
+/**
+ * Default of risk.many_changes_threshold. It lives here, not beside the zod schema in risk-config.ts,
+ * so that analysing a plan never loads zod (the CLI's `render --format json` starts faster without it).
+ */
+export const DEFAULT_MANY_CHANGES_THRESHOLD = 25;
+
 /** Plan-wide thresholds (the many-changes one is configurable: risk.many_changes_threshold). */
 export const PLAN_WIDE_LEVELS = {
   manyChanges: 'medium',

@@ -4,11 +4,12 @@
  */
 import { z } from 'zod';
 import { RISK_LEVELS } from './analysis.js';
+import { DEFAULT_MANY_CHANGES_THRESHOLD } from './risk-catalog.js';
+
+export { DEFAULT_MANY_CHANGES_THRESHOLD };
 
 export const RISK_RULE_ACTIONS = ['create', 'update', 'delete', 'replace', 'read', 'forget', 'import', 'move'] as const;
 export type RiskRuleAction = (typeof RISK_RULE_ACTIONS)[number];
-
-export const DEFAULT_MANY_CHANGES_THRESHOLD = 25;
 
 const attributeConditionSchema = z
   .object({

@@ -1,11 +1,16 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generatePlan } from '../../bench/generate-plan.js';
 import { main } from '../../src/cli/main.js';
-import { PLAN_COMMENT_MARKER, planCommentPartMarker } from '../../src/render/render-plan-comment.js';
+import { toAnalysisJson } from '../../src/plan/analysis-json.js';
+import { analyzePlan } from '../../src/plan/analyze-plan.js';
+import { parsePlanJson } from '../../src/plan/plan-model.js';
+import { PLAN_COMMENT_MARKER, planCommentPartMarker, renderPlanComment } from '../../src/render/render-plan-comment.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const work = mkdtempSync(path.join(tmpdir(), 'infra-review-render-'));
@@ -153,6 +158,35 @@ describe('infra-review render', () => {
     const bad = await run(['render', planFile, '--config', syntax]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/syntax\.yml:\d+:\d+: invalid YAML/);
+  });
+
+  it('prints, for a generated 3,000-change plan, the same bytes as rendering the whole plan in memory', async () => {
+    const file = writePlan('generated.json', generatePlan(3000));
+    const inMemory = analyzePlan(parsePlanJson(readFileSync(file), file));
+    const json = await run(['render', file, '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(json.stdout).toBe(`${JSON.stringify(toAnalysisJson(inMemory), null, 2)}\n`);
+    const outDir = path.join(work, 'generated-out');
+    const markdown = await run(['render', file, '--out-dir', outDir]);
+    expect(markdown.code).toBe(0);
+    const bodies = renderPlanComment({
+      headSha: '',
+      projects: [{ name: 'generated', dir: path.relative(process.cwd(), work) || '.', workspace: 'default', status: 'planned', analysis: inMemory }],
+    });
+    expect(bodies.length).toBeGreaterThan(1);
+    expect(markdown.stdout).toBe(bodies[0]);
+    expect(bodies.map((_, i) => readFileSync(path.join(outDir, `comment-${i + 1}.md`), 'utf8'))).toEqual(bodies);
+  });
+
+  it('reads a plan from a pipe (a file that cannot be read twice)', async () => {
+    const fifo = path.join(work, 'plan.fifo');
+    const made = spawnSync('mkfifo', [fifo]);
+    if (made.status !== 0) return; // no mkfifo (Windows): nothing to prove here
+    const writer = spawn('sh', ['-c', `cat "$1" > "$2"`, 'sh', planFile, fifo]);
+    const { code, stdout } = await run(['render', fifo, '--format', 'json']);
+    await once(writer, 'exit');
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${JSON.stringify(toAnalysisJson(analyzePlan(parsePlanJson(readFileSync(planFile)))), null, 2)}\n`);
   });
 
   const built = path.join(REPO_ROOT, 'lib/cli/main.js');
