@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePlan } from '../../bench/generate-plan.js';
 import { main } from '../../src/cli/main.js';
@@ -190,6 +190,28 @@ describe('infra-review render', () => {
   });
 
   const built = path.join(REPO_ROOT, 'lib/cli/main.js');
+
+  it.skipIf(!existsSync(built))('loads neither Handlebars, zod nor yaml for --format json (the built CLI, a resolve hook listing every import)', () => {
+    const log = path.join(work, 'imports.log');
+    const hooks = path.join(work, 'log-imports.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const resolved = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, resolved.url + '\\n');\n  return resolved;\n}\n`,
+    );
+    const register = path.join(work, 'register-hooks.mjs');
+    writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const imported = (format: string): string => {
+      writeFileSync(log, '');
+      const result = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, built, 'render', planFile, '--format', format], { encoding: 'utf8' });
+      expect(result.status).toBe(0);
+      return readFileSync(log, 'utf8');
+    };
+    const json = imported('json');
+    expect(json).toContain('/plan/analyze-plan-file.js');
+    expect(json).not.toMatch(/node_modules\/(handlebars|zod|yaml)\//);
+    // The hook does see them when they are loaded: markdown needs Handlebars.
+    expect(imported('markdown')).toMatch(/node_modules\/handlebars\//);
+  });
   it.skipIf(!existsSync(built))('runs as the built binary with the documented exit statuses', () => {
     const ok = spawnSync(process.execPath, [built, 'render', planFile, '--format', 'json'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);
