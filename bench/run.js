@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 /** Benchmark parts, in order. A part missing from this checkout is skipped with a note. */
-const PARTS = ['render-bench.js', 'store-bench.js', 'api-budget.js'];
+const PARTS = ['render-bench.js', 'store-bench.js', 'api-budget.js', 'webhook-load.js'];
 
 let failed = 0;
 for (const part of PARTS) {

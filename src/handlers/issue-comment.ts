@@ -12,7 +12,7 @@ export type CommentOutcome = 'ignored' | 'duplicate' | 'queued';
 /**
  * `issue_comment.created` on a pull request: a slash command. Edited comments, bot comments and comments
  * on issues are ignored. The same comment (redelivered) runs at most once, across replicas.
- * Accepted commands get 👀 at once; the job answers with 🚀 or 😕 and a comment.
+ * Accepted commands get 👀 (sent without delaying the answer to GitHub); the job answers with 🚀 or 😕 and a comment.
  */
 export async function handleIssueComment(context: Context<'issue_comment'>, queue: JobQueue): Promise<CommentOutcome> {
   const { payload } = context;
@@ -50,11 +50,11 @@ export async function handleIssueComment(context: Context<'issue_comment'>, queu
     context.log.info({ commentId: payload.comment.id }, 'command comment already handled (redelivery); ignored');
     return 'duplicate';
   }
-  try {
-    await addReaction(context.octokit, { owner: payload.repository.owner.login, repo: payload.repository.name }, payload.comment.id, 'eyes');
-  } catch (error) {
-    // The 👀 only acknowledges; the command is queued and its job answers either way.
+  // The 👀 only acknowledges, so the webhook's answer does not wait for it: Octokit spaces our writes to
+  // GitHub (about one a second per installation), and a burst of commands awaiting it here would each hold
+  // its delivery for seconds (GitHub gives up after 10). The command is queued; its job answers either way.
+  addReaction(context.octokit, { owner: payload.repository.owner.login, repo: payload.repository.name }, payload.comment.id, 'eyes').catch((error: unknown) => {
     context.log.warn({ commentId: payload.comment.id, err: error }, 'could not add the 👀 reaction to a queued command');
-  }
+  });
   return 'queued';
 }

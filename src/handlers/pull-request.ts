@@ -29,8 +29,8 @@ export async function handlePullRequest(context: PullRequestContext, queue: JobQ
   const baseChanged = action === 'edited' && context.payload.changes?.base !== undefined;
   if (!PLAN_ACTIONS.has(action) && !baseChanged) return 'ignored';
 
-  // A newer head makes older plans of this PR worthless: drop queued ones, cancel running ones.
-  await queue.supersedePlans({ repo: repoFullName(ref), pr: ref.pr, headSha: ref.headSha });
+  // A newer head makes older plans of this PR worthless: enqueueing a plan drops queued ones and cancels
+  // running ones, in the same transaction.
   const payload: PlanJobPayload = { ...ref, trigger: 'autoplan', projects: [] };
   await queue.enqueue({
     kind: 'plan',

@@ -138,7 +138,12 @@ export class JobQueue {
    * other head SHAs first.
    */
   async enqueue(input: NewJob): Promise<{ job: Job; created: boolean }> {
-    if (input.kind === 'plan') await this.supersedePlans({ repo: input.repo, pr: input.pr, headSha: input.headSha });
+    if (input.kind === 'plan') {
+      const { job, created, cancelRequested } = await this.store.enqueuePlanJob(input);
+      this.stopSuperseded(cancelRequested, input.headSha);
+      if (created) this.wake();
+      return { job, created };
+    }
     const result = await this.store.enqueueJob(input);
     if (result.created) this.wake();
     return result;
@@ -161,11 +166,16 @@ export class JobQueue {
    */
   async supersedePlans(input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
     const result = await this.store.supersedePlanJobs(input);
-    for (const job of result.cancelRequested) {
-      const local = this.running.get(job.id);
-      if (local) this.stopLocal(local, new JobStoppedError('superseded', job.cancelReason ?? `superseded by ${input.headSha}`));
-    }
+    this.stopSuperseded(result.cancelRequested, input.headSha);
     return result;
+  }
+
+  /** Abort the jobs among `jobs` that run here (other replicas see the request on their next heartbeat). */
+  private stopSuperseded(jobs: Job[], headSha: string): void {
+    for (const job of jobs) {
+      const local = this.running.get(job.id);
+      if (local) this.stopLocal(local, new JobStoppedError('superseded', job.cancelReason ?? `superseded by ${headSha}`));
+    }
   }
 
   /**

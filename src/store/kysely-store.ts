@@ -396,29 +396,15 @@ export class KyselyStore implements Store {
   }
 
   async supersedePlanJobs(input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
-    const reason = `superseded by ${input.headSha}`;
-    const superseded = await this.db
-      .updateTable('jobs')
-      .set({ status: 'superseded', finished_at: Date.now(), cancel_reason: reason })
-      .where('repo', '=', input.repo)
-      .where('pr', '=', input.pr)
-      .where('kind', '=', 'plan')
-      .where('status', '=', 'queued')
-      .where('head_sha', '!=', input.headSha)
-      .returningAll()
-      .execute();
-    const cancelRequested = await this.db
-      .updateTable('jobs')
-      .set({ cancel_reason: reason })
-      .where('repo', '=', input.repo)
-      .where('pr', '=', input.pr)
-      .where('kind', '=', 'plan')
-      .where('status', '=', 'running')
-      .where('head_sha', '!=', input.headSha)
-      .where('cancel_reason', 'is', null)
-      .returningAll()
-      .execute();
-    return { superseded: superseded.map(toJob), cancelRequested: cancelRequested.map(toJob) };
+    return supersedePlans(this.db, input);
+  }
+
+  async enqueuePlanJob(input: NewJob): Promise<{ job: Job; created: boolean; superseded: Job[]; cancelRequested: Job[] }> {
+    // One transaction: one commit (one disk sync on SQLite) for what a pull_request webhook writes.
+    return this.db.transaction().execute(async (trx) => {
+      const { superseded, cancelRequested } = await supersedePlans(trx, { repo: input.repo, pr: input.pr, headSha: input.headSha });
+      return { ...(await insertJob(trx, input)), superseded, cancelRequested };
+    });
   }
 
   async recoverInterruptedJobs(options: { leaseMs: number; exceptOwner?: string }): Promise<Job[]> {
@@ -519,6 +505,33 @@ export class KyselyStore implements Store {
     await this.db.destroy();
     await this.onClose();
   }
+}
+
+/** `Store.supersedePlanJobs` on `db` (the store, or a transaction of it). */
+async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
+  const reason = `superseded by ${input.headSha}`;
+  const superseded = await db
+    .updateTable('jobs')
+    .set({ status: 'superseded', finished_at: Date.now(), cancel_reason: reason })
+    .where('repo', '=', input.repo)
+    .where('pr', '=', input.pr)
+    .where('kind', '=', 'plan')
+    .where('status', '=', 'queued')
+    .where('head_sha', '!=', input.headSha)
+    .returningAll()
+    .execute();
+  const cancelRequested = await db
+    .updateTable('jobs')
+    .set({ cancel_reason: reason })
+    .where('repo', '=', input.repo)
+    .where('pr', '=', input.pr)
+    .where('kind', '=', 'plan')
+    .where('status', '=', 'running')
+    .where('head_sha', '!=', input.headSha)
+    .where('cancel_reason', 'is', null)
+    .returningAll()
+    .execute();
+  return { superseded: superseded.map(toJob), cancelRequested: cancelRequested.map(toJob) };
 }
 
 /** Insert a queued job unless one with the same key is queued or running (then that one is returned). */

@@ -2,6 +2,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { cacheStatements } from './cache-statements.js';
 import pg from 'pg';
 import type { Database } from './database-schema.js';
 import { KyselyStore } from './kysely-store.js';
@@ -57,7 +58,7 @@ async function openSqliteStore(dataDir: string): Promise<Store> {
     database.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) });
   try {
     await oneAtATime(path.resolve(file), () => migrateSchema(db, 'sqlite'));
   } catch (error) {

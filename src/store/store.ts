@@ -100,6 +100,11 @@ export interface Store {
    */
   supersedePlanJobs(input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }>;
   /**
+   * `supersedePlanJobs` for the job's head, then `enqueueJob`, in one transaction: a plan job never
+   * exists without its older heads superseded, and a pull_request webhook costs one commit, not three.
+   */
+  enqueuePlanJob(input: NewJob): Promise<{ job: Job; created: boolean; superseded: Job[]; cancelRequested: Job[] }>;
+  /**
    * Mark abandoned running jobs 'interrupted' and return them (each job is returned to exactly one caller).
    * Abandoned: heartbeat older than `leaseMs`, or (SQLite) the owning process on this host is dead.
    * Jobs of `exceptOwner` are never touched. Interrupted jobs are never re-run automatically.

@@ -211,6 +211,22 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
       expect((await store.getJob(fresh.job.id))?.status).toBe('queued');
     });
 
+    it('enqueues a plan and supersedes the PR\'s other heads in one store call, reporting running ones to cancel', async () => {
+      const running = await store.enqueueJob({ kind: 'plan', repo, pr: 1, headSha: 'a' });
+      expect((await store.claimJob('worker-1', ['plan']))?.id).toBe(running.job.id);
+      const queued = await store.enqueueJob({ kind: 'plan', repo, pr: 1, headSha: 'b' });
+
+      const fresh = await store.enqueuePlanJob({ kind: 'plan', repo, pr: 1, headSha: 'c' });
+      const again = await store.enqueuePlanJob({ kind: 'plan', repo, pr: 1, headSha: 'c' });
+
+      expect(fresh).toMatchObject({ created: true, job: { headSha: 'c', status: 'queued' } });
+      expect(fresh.superseded.map((job) => job.id)).toEqual([queued.job.id]);
+      expect(fresh.cancelRequested.map((job) => [job.id, job.cancelReason])).toEqual([[running.job.id, 'superseded by c']]);
+      // The same head again: the queued job is returned, nothing more is superseded or cancelled.
+      expect(again).toMatchObject({ created: false, job: { id: fresh.job.id }, superseded: [], cancelRequested: [] });
+      expect(await store.getJob(running.job.id)).toMatchObject({ status: 'running', cancelReason: 'superseded by c' });
+    });
+
     it('aborts a running plan job in this process at once', async () => {
       const q = queue(store, { heartbeatMs: 5_000, leaseMs: 60_000 });
       const g = gate();
