@@ -4,7 +4,8 @@ import type { JobContext } from '../jobs/job-context.js';
 import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import type { ProjectTarget } from '../jobs/plan-project.js';
-import { latestPlanResult, refreshApprovals } from '../jobs/refresh-approvals.js';
+import { refreshApprovals } from '../jobs/refresh-approvals.js';
+import { readHeadPlanState } from '../jobs/head-plan-state.js';
 import type { PullRequestState } from '../github/get-pull-request.js';
 import { getBranchSha } from '../github/get-check-run.js';
 import { compareCommits } from '../github/compare-commits.js';
@@ -54,17 +55,27 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
     return { ok: false, refused: true, body };
   };
 
-  // 1. Targets: the projects of the current head's plan that have changes (or the ones named).
-  const planned = await latestPlanResult(ctx, ref);
+  // 1. Targets: the projects of the current head's plan state (every plan published for this exact head,
+  // autoplan and `/plan` alike) that have changes (or the ones named).
+  const planned = await readHeadPlanState(store, ref);
   const known = planned?.projects ?? [];
   const unknown = input.projects.filter((name) => !known.some((project) => project.name === name));
   if (!planned || unknown.length > 0) {
     const what = unknown.length > 0 ? unknown.map((name) => `\`${name}\``).join(', ') : 'this PR';
     return refuse('no plan for the current head', `:no_entry: \`/apply\` refused: there is no plan of ${what} for the current head ${ref.headSha.slice(0, 7)}.\n\nComment \`/plan\` and review the result first.`);
   }
-  const targets = known.filter((project) => (input.projects.length > 0 ? input.projects.includes(project.name) : project.hasChanges === true));
+  // Without `-p`, a project already applied from this head is not applied again: its saved plan is spent.
+  const withChanges = known.filter((project) => project.hasChanges === true);
+  const appliedBefore = input.projects.length > 0 ? new Set<string>() : await appliedProjects(ctx, ref, withChanges.map((project) => project.name));
+  const targets = input.projects.length > 0 ? known.filter((project) => input.projects.includes(project.name)) : withChanges.filter((project) => !appliedBefore.has(project.name));
   if (targets.length === 0) {
-    return { ok: true, refused: false, body: ':white_check_mark: Nothing to apply: no project of this PR has changes.' };
+    return {
+      ok: true,
+      refused: false,
+      body: withChanges.length > 0
+        ? `:white_check_mark: Nothing to apply: every project with changes was already applied from ${ref.headSha.slice(0, 7)}.`
+        : ':white_check_mark: Nothing to apply: no project of this PR has changes.',
+    };
   }
 
   // 2. Every requirement of every project, reported at once.

@@ -5,7 +5,7 @@ import type { JobContext } from '../jobs/job-context.js';
 import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import { planProject, type ProjectTarget } from '../jobs/plan-project.js';
-import type { PlanJobResult } from '../jobs/plan-pull-request.js';
+import { mergeHeadPlans, publishedPlanResults } from '../jobs/head-plan-state.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
 import { CHECK_APPLY, ensureCheckRun } from '../github/ensure-check-run.js';
 import { createTeamResolver } from '../github/resolve-team-members.js';
@@ -157,13 +157,15 @@ function reportFailedRollback(ctx: JobContext, ref: PullRequestRef, project: str
   ctx.log.error({ event: 'rollback_failed', repo: repoFullName(ref), pr: ref.pr, project, trigger, message: message.split('\n')[0] }, 'rollback failed; project left in an unknown state');
 }
 
-/** The project's directory and workflow, from the plan results of this PR (the applied head first). */
+/**
+ * The project's directory and workflow, from the plans published for this PR (autoplan and `/plan` alike):
+ * the plan state of the applied head first, then the newest other plan that knows the project.
+ */
 async function findProjectTarget(ctx: JobContext, ref: PullRequestRef, name: string, workspace: string, appliedSha: string): Promise<ProjectTarget | undefined> {
-  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, kind: 'plan', status: 'succeeded' });
-  const ordered = [...jobs.filter((job) => job.headSha === appliedSha), ...jobs.filter((job) => job.headSha !== appliedSha)];
-  for (const job of ordered) {
-    const result = job.result as PlanJobResult | null;
-    const project = result?.projects?.find((p) => p.name === name && p.workspace === workspace);
+  const results = publishedPlanResults(await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' }));
+  const ordered = [mergeHeadPlans(results, appliedSha), ...results.filter((result) => result.headSha !== appliedSha).reverse()];
+  for (const result of ordered) {
+    const project = result?.projects.find((p) => p.name === name && p.workspace === workspace);
     if (project?.dir !== undefined) {
       return { name, workspace, dir: project.dir, workflow: project.workflow ?? 'default', varFiles: project.varFiles ?? [], ...(project.tool ? { tool: project.tool } : {}) };
     }

@@ -13,14 +13,18 @@ import { formatConfigError } from '../config/config-error.js';
 import { authorizeCommand } from './authorize-command.js';
 import { renderHelp } from './render-help.js';
 import { planPullRequest } from '../jobs/plan-pull-request.js';
+import type { PlanJobResult } from '../jobs/head-plan-state.js';
 import { runApply } from './apply.js';
 import { runRollback } from './rollback.js';
 import { runUnlock } from './unlock.js';
 
+/** What the `command` job stores as its result. */
 export interface CommandOutcome {
   command: string;
   outcome: 'succeeded' | 'refused' | 'failed';
   message?: string;
+  /** `/plan`: what it planned and published for the head, merged with the head's other plans when read (readHeadPlanState). */
+  plan?: PlanJobResult;
 }
 
 /**
@@ -91,10 +95,10 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         if (pr.state !== 'open') return answer('refused', `:no_entry: \`${label}\` refused: the PR is ${pr.merged ? 'merged' : 'closed'}.`, 'plan');
         await ctx.services.store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
         const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal);
-        if (result.outcome === 'cancelled') return answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan');
+        if (result.outcome === 'cancelled') return { ...(await answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan')), plan: result };
         await addReaction(ctx.octokit, repo, payload.commentId, 'rocket');
         metrics.commands.inc({ command: 'plan', outcome: 'succeeded' });
-        return { command: 'plan', outcome: 'succeeded' };
+        return { command: 'plan', outcome: 'succeeded', plan: result };
       }
       case 'apply': {
         const result = await runApply(ctx, { ref, pr, config, actor: payload.actor, projects: command.projects, signal });

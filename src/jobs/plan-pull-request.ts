@@ -9,6 +9,8 @@ import type { ChangedFileInput } from '../policy/approval-evaluation.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { renderPlanComment, renderPlanCheckSummary } from '../render/render-plan-comment.js';
 import type { PlanCommentInput, ProjectPlanResult } from '../render/plan-comment-input.js';
+import type { PlanRecord } from '../store/store.js';
+import { appliedAtHead } from '../commands/apply-check-status.js';
 import { checkoutCommit, withWorkspace, type Workspace } from '../runner/index.js';
 import type { RepoRef } from '../github/repo-ref.js';
 import { listPrFiles, type PrFileList } from '../github/list-pr-files.js';
@@ -23,25 +25,7 @@ import { refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
 import { fetchBaseCommit } from './read-base-files.js';
-
-/** What the plan job leaves in the store (job result) for later approval evaluations and commands. */
-export interface PlanJobResult {
-  outcome: 'published' | 'skipped' | 'invalid-config' | 'cancelled';
-  headSha: string;
-  /** Changed files with the project each one belongs to (the riskiest, when several). */
-  files: ChangedFileInput[];
-  projects: {
-    name: string;
-    workspace: string;
-    dir: string;
-    workflow: string;
-    varFiles: string[];
-    tool?: 'tofu' | 'terraform';
-    status: ProjectPlanResult['status'];
-    risk?: RiskLevel;
-    hasChanges?: boolean;
-  }[];
-}
+import { mergeHeadPlans, publishedPlanResult, type PlanJobProject, type PlanJobResult } from './head-plan-state.js';
 
 /**
  * The product's main loop for one PR head: read config and policy from the base branch, check out the
@@ -99,31 +83,36 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     notices.push(`Not planned: no project is named ${planned.unknown.join(', ')}.`);
   }
 
-  // 6. Approvals, with the risk of each project's plan.
+  // 6. The plan state of this head: this run's results over the plans published earlier for it (a
+  // `/plan -p X` leaves the other projects' plans of this head as they were). From the store, no request.
+  const own = ownResult(headSha, assignFiles(changedPaths, planned.fileProjects), planned.results);
+  const state = await headPlanState(ctx, payload, own);
+  const thisRun = new Map(own.projects.map((project, index) => [project, (planned.results[index] as PlannedProject).result]));
+  const earlierPlans = state.projects.some((project) => !thisRun.has(project)) ? await ctx.services.store.listPlans({ repo: repoName, pr: payload.pr, headSha }) : [];
+  const shown = state.projects.map((project) => thisRun.get(project) ?? plannedEarlier(project, earlierPlans));
+
+  // 7. Approvals, with the risk of each project's plan.
   const projectRisks: Record<string, RiskLevel> = {};
-  for (const { result } of planned.results) {
-    if (result.analysis) projectRisks[result.name] = result.analysis.risk.level;
-  }
-  const files = assignFiles(changedPaths, planned.fileProjects);
+  for (const project of state.projects) if (project.risk) projectRisks[project.name] = project.risk;
   const evaluation = await evaluatePrApprovals(octokit, repo, {
     pr: payload.pr,
     baseRef: payload.baseRef,
     headSha,
     author: payload.author,
     config,
-    changedFiles: files,
+    changedFiles: state.files,
     projectRisks,
     policyFile,
   });
   if (signal.aborted) return cancelled();
   await publishApprovalCheck(ctx, repo, headSha, evaluation, checks);
 
-  // 7. Publish: the sticky comment, the plan check, the apply check.
+  // 8. Publish: the sticky comment, the plan check, the apply check.
   const commentInput: PlanCommentInput = {
     repo: repoName,
     pr: payload.pr,
     headSha,
-    projects: planned.results.map((entry) => entry.result),
+    projects: shown,
     // Wrapped in a named block so a later review updates just this line (annotatePlanComment).
     approvalStatus: approvalBlock(formatApprovalStatusLine(evaluation)),
     notices,
@@ -132,9 +121,9 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   if (signal.aborted) return cancelled();
   await ensurePlanComment(octokit, repo, payload.pr, renderPlanComment(commentInput, { withMarkers: false }), { botLogin: ctx.botLogin, ...(planComments ? { existing: planComments } : {}) });
   if (signal.aborted) return cancelled();
-  const failed = planned.results.filter((entry) => entry.result.status === 'failed');
+  const failed = shown.filter((project) => project.status === 'failed');
   const check = renderPlanCheckSummary(commentInput);
-  const noProjects = planned.results.length === 0;
+  const noProjects = shown.length === 0;
   await checks.ensure({
     name: CHECK_PLAN,
     status: 'completed',
@@ -142,36 +131,87 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     title: noProjects
       ? 'No infrastructure changes'
       : failed.length > 0
-        ? `${failed.length} of ${planned.results.length} projects failed to plan`
-        : `${planned.results.length} project${planned.results.length === 1 ? '' : 's'} planned`,
+        ? `${failed.length} of ${shown.length} projects failed to plan`
+        : `${shown.length} project${shown.length === 1 ? '' : 's'} planned`,
     summary: check.summary,
     ...(check.text ? { text: check.text } : {}),
   });
-  const pendingApply = planned.results.filter((entry) => entry.hasChanges).map((entry) => entry.result.name);
+  const withChanges = state.projects.filter((project) => project.hasChanges === true).map((project) => project.name);
+  // A project applied from this head already (before a `/plan` of another one) is not waiting any more.
+  const applied = withChanges.length > 0 ? appliedAtHead(await ctx.services.store.listApplies({ repo: repoName, pr: payload.pr }), withChanges, headSha) : new Set<string>();
+  const pendingApply = withChanges.filter((name) => !applied.has(name));
   await checks.ensure({
     name: CHECK_APPLY,
     ...(pendingApply.length > 0
       ? { status: 'queued' as const, title: 'Waiting for /apply', summary: `Projects with changes to apply: ${pendingApply.map((name) => `\`${name}\``).join(', ')}. Comment \`/apply\` once approved.` }
-      : { status: 'completed' as const, conclusion: 'success' as const, title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }),
+      : withChanges.length > 0
+        ? { status: 'completed' as const, conclusion: 'success' as const, title: 'Applied', summary: `Every project with changes was applied from ${headSha.slice(0, 7)}.` }
+        : { status: 'completed' as const, conclusion: 'success' as const, title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }),
   });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
 
+  return own;
+}
+
+/** What this run planned, as stored in its job result (the head's state is merged from these when read). */
+function ownResult(headSha: string, files: ChangedFileInput[], results: PlannedProject[]): PlanJobResult {
   return {
     outcome: 'published',
     headSha,
     files,
-    projects: planned.results.map((entry) => ({
-      name: entry.result.name,
-      workspace: entry.result.workspace,
-      dir: entry.project.dir,
-      workflow: entry.project.workflow,
-      varFiles: entry.project.varFiles,
-      ...(entry.project.tool ? { tool: entry.project.tool } : {}),
-      status: entry.result.status,
-      ...(entry.result.analysis ? { risk: entry.result.analysis.risk.level } : {}),
-      ...(entry.hasChanges !== undefined ? { hasChanges: entry.hasChanges } : {}),
-    })),
+    projects: results.map(
+      (entry): PlanJobProject => ({
+        name: entry.result.name,
+        workspace: entry.result.workspace,
+        dir: entry.project.dir,
+        workflow: entry.project.workflow,
+        varFiles: entry.project.varFiles,
+        ...(entry.project.tool ? { tool: entry.project.tool } : {}),
+        status: entry.result.status,
+        ...(entry.result.analysis ? { risk: entry.result.analysis.risk.level } : {}),
+        ...(entry.hasChanges !== undefined ? { hasChanges: entry.hasChanges } : {}),
+        ...(entry.result.skippedReason ? { skippedReason: entry.result.skippedReason } : {}),
+      }),
+    ),
   };
+}
+
+/**
+ * This run's result merged over the plans published earlier for the same head, in job order (this job
+ * at its own place), exactly as later readers (`readHeadPlanState`) merge them. Without earlier plans of
+ * the head, `own` itself: a new push costs one store query and no GitHub request.
+ */
+async function headPlanState(ctx: JobContext, payload: PlanJobPayload, own: PlanJobResult): Promise<PlanJobResult> {
+  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(payload), pr: payload.pr, status: 'succeeded' });
+  const earlier = jobs.flatMap((job) => {
+    const result = job.id === ctx.jobId ? undefined : publishedPlanResult(job);
+    return result && result.headSha === own.headSha ? [{ id: job.id, result }] : [];
+  });
+  if (earlier.length === 0) return own;
+  const ordered = [...earlier, { id: ctx.jobId ?? Number.POSITIVE_INFINITY, result: own }].sort((a, b) => a.id - b.id);
+  return mergeHeadPlans(
+    ordered.map((entry) => entry.result),
+    own.headSha,
+  ) as PlanJobResult;
+}
+
+/**
+ * A project of the head's plan state that this run did not plan: what the store keeps of its earlier plan
+ * (summary and risk), shown without resource details; a failure or a skip as such.
+ */
+function plannedEarlier(project: PlanJobProject, plans: readonly PlanRecord[]): ProjectPlanResult {
+  const base = { name: project.name, dir: project.dir, workspace: project.workspace };
+  if (project.status === 'failed') {
+    return {
+      ...base,
+      status: 'failed',
+      error: { message: `The plan of ${project.name} failed in an earlier run at this commit, and this run did not plan it again. Comment /plan -p ${project.name} to plan it again and see why.` },
+    };
+  }
+  if (project.status === 'skipped') return { ...base, status: 'skipped', skippedReason: project.skippedReason ?? 'not planned at this commit' };
+  // plans: newest first; the newest usable plan of the project at this head is the one /apply applies.
+  const record = plans.find((plan) => plan.project === project.name && plan.workspace === project.workspace && ['planned', 'applying', 'applied', 'apply-failed'].includes(plan.status));
+  return { ...base, status: 'planned', plannedEarlier: { summary: record?.summary ?? null, risk: record?.risk ?? project.risk ?? null, hasChanges: project.hasChanges === true } };
 }
 
 type Prepared =
@@ -259,7 +299,7 @@ async function planAffectedProjects(
   const repoName = repoFullName(payload);
   const byName = payload.projects.length > 0;
   const affected = byName
-    ? await findNamedProjects({ names: payload.projects, checkoutDir: workspace.repoDir, config })
+    ? await findNamedProjects({ names: payload.projects, checkoutDir: workspace.repoDir, config, changedFiles: fileList.files })
     : await findAffectedProjects({ changedFiles: fileList.files, changedFilesTruncated: fileList.truncated, checkoutDir: workspace.repoDir, config });
   const results: PlannedProject[] = [];
   for (const project of affected.projects) {
@@ -279,8 +319,9 @@ async function planAffectedProjects(
     results.push(await planProject(ctx, { repo: repoName, pr: payload.pr, headSha, baseSha: payload.baseSha, project, config, workspace, token, signal }));
   }
   const unknown = 'unknown' in affected ? (affected as NamedProjectsResult).unknown.map((entry) => `\`${entry.name}\`${entry.suggestion ? ` (did you mean \`${entry.suggestion}\`?)` : ''}`) : [];
+  // Every changed file with the projects it affects, also those a `/plan -p` did not name: approvals use this mapping.
   const fileProjects = new Map<string, string[]>();
-  for (const project of affected.projects) {
+  for (const project of 'fileOwners' in affected ? (affected as NamedProjectsResult).fileOwners : affected.projects) {
     for (const file of project.files ?? []) fileProjects.set(file, [...(fileProjects.get(file) ?? []), project.name]);
   }
   return { results, unknown, fileProjects };

@@ -9,19 +9,18 @@ import { CHECK_APPROVAL, ensureCheckRun, type HeadCheckRuns } from '../github/en
 import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
 import type { JobContext } from './job-context.js';
 import type { PullRequestRef } from './job-payloads.js';
-import { repoFullName } from './job-payloads.js';
 import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
 import { publishApprovalCheck } from './publish-approval-check.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
-import type { PlanJobResult } from './plan-pull-request.js';
+import { readHeadPlanState } from './head-plan-state.js';
 
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
 export const UNPLANNED_PROJECT = '(not planned yet)';
 
 /**
  * Re-evaluate the approval policy of a PR head (after a review, or for `/apply`) and publish
- * `infra-review/approval`. File-to-project mapping and risks come from the latest plan of that head;
+ * `infra-review/approval`. File-to-project mapping and risks come from the plan state of that head;
  * without one every file counts as part of a critical-risk project (fail closed).
  */
 export async function refreshApprovals(
@@ -54,7 +53,7 @@ export async function refreshApprovals(
     }
     return undefined;
   }
-  const plan = await latestPlanResult(ctx, ref);
+  const plan = await readHeadPlanState(ctx.services.store, ref);
   let files: ChangedFileInput[];
   const projectRisks: Record<string, RiskLevel> = {};
   if (plan) {
@@ -81,15 +80,4 @@ export async function refreshApprovals(
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
   }
   return evaluation;
-}
-
-/** The result of the newest successful plan job of this exact head, if any. */
-export async function latestPlanResult(ctx: JobContext, ref: PullRequestRef): Promise<PlanJobResult | undefined> {
-  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, kind: 'plan', status: 'succeeded' });
-  const match = jobs
-    .filter((job) => job.headSha === ref.headSha)
-    .map((job) => job.result as PlanJobResult | null)
-    .filter((result): result is PlanJobResult => result?.outcome === 'published')
-    .at(0);
-  return match;
 }

@@ -89,11 +89,18 @@ export interface FindNamedProjectsInput {
   names: readonly string[];
   checkoutDir: string;
   config: InfraReviewConfig;
+  /**
+   * The PR's changed files. With them, each named project's `files` and `fileOwners` say which projects
+   * those files affect, as for an autoplan (approvals need that mapping whichever projects are planned).
+   */
+  changedFiles?: readonly ChangedFile[];
 }
 
 export interface NamedProjectsResult extends AffectedProjectsResult {
   /** Names that match no project, with the closest known name when there is one. */
   unknown: { name: string; suggestion?: string }[];
+  /** Every project the changed files affect, named or not, with the changed paths that affect it (empty without `changedFiles`). */
+  fileOwners: { name: string; files: string[] }[];
 }
 
 /** The projects a command names explicitly (`/plan -p envs/prod`), whether or not the PR changes them. */
@@ -109,8 +116,12 @@ export async function findNamedProjects(input: FindNamedProjectsInput): Promise<
       const suggestion = suggestName(name, byName.keys());
       return suggestion === undefined ? { name } : { name, suggestion };
     });
+  const fileOwners = input.changedFiles
+    ? selectAffectedProjects(graph, input.config, expandChangedPaths(input.changedFiles)).projects.map((project) => ({ name: project.name, files: project.files }))
+    : [];
+  const filesOf = new Map(fileOwners.map((owner) => [owner.name, owner.files]));
   await checkDirectories(graph, found.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]));
-  return { ...withErrors(graph, found.map((project) => affected(project, 'requested by name'))), unknown };
+  return { ...withErrors(graph, found.map((project) => affected(project, 'requested by name', filesOf.get(project.name) ?? []))), unknown, fileOwners };
 }
 
 /** Every project of the repository, explicit and autodetected, sorted by dir, workspace, name. */

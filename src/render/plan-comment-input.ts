@@ -1,4 +1,4 @@
-import type { PlanAnalysis } from '../plan/analysis.js';
+import type { PlanAnalysis, PlanSummary, RiskLevel } from '../plan/analysis.js';
 
 /** One project of a plan run, as the plan comment and the plan check show it. */
 export interface ProjectPlanResult {
@@ -12,6 +12,12 @@ export interface ProjectPlanResult {
   error?: { message: string; output?: string };
   /** Why the project was not planned (e.g. "no changed files", "superseded by a newer push"). */
   skippedReason?: string;
+  /**
+   * Instead of `analysis`, for a `planned` project this run did not plan again (a `/plan -p` of another
+   * project): its plan of the same commit from an earlier run is still valid, but only its summary and risk
+   * are kept, so it is shown without resource details. Null when the store no longer has them.
+   */
+  plannedEarlier?: { summary: PlanSummary | null; risk: RiskLevel | null; hasChanges: boolean };
 }
 
 /** What has been applied so far from this PR, per project. */

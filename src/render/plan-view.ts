@@ -1,5 +1,5 @@
 import { maxRisk, RISK_LEVELS } from '../plan/analysis.js';
-import type { ChangeAction, PlanAnalysis, ResourceChangeAnalysis, RiskLevel } from '../plan/analysis.js';
+import type { ChangeAction, PlanAnalysis, PlanSummary, ResourceChangeAnalysis, RiskLevel } from '../plan/analysis.js';
 import { trimTrailingNewlines } from './markdown-text.js';
 import type { PlanCommentInput, ProjectApplyInfo, ProjectPlanResult } from './plan-comment-input.js';
 
@@ -61,6 +61,18 @@ export interface PlannedProjectView {
   analysis: PlanAnalysis;
 }
 
+/** A project planned by an earlier run at this commit and not planned again by this one: summary only. */
+export interface EarlierProjectView {
+  name: string;
+  dir: string;
+  workspace: string;
+  /** Empty when the summary is no longer known. */
+  counts: string;
+  badge: string;
+  /** `/plan -p NAME`, to show its details again. */
+  planCommand: string;
+}
+
 export interface SummaryRow {
   name: string;
   add: string;
@@ -83,6 +95,7 @@ export interface PlanView {
   reasons: { project: string | null; text: string }[];
   moreReasons: number;
   planned: PlannedProjectView[];
+  plannedEarlier: EarlierProjectView[];
   failed: { name: string; dir: string; workspace: string; message: string; output: string }[];
   next: {
     hasFailed: boolean;
@@ -163,6 +176,21 @@ function summaryRow(project: ProjectPlanResult, applied: ProjectApplyInfo | unde
   const dash = '–';
   const empty = { add: dash, change: dash, destroy: dash, replace: dash, badge: dash, statusDetail: '' };
   if (project.status === 'failed') return { name: project.name, ...empty, status: '❌ plan failed' };
+  const earlier = project.status === 'planned' && !project.analysis ? project.plannedEarlier : undefined;
+  if (earlier) {
+    const apply = appliedDetail(applied);
+    const { summary } = earlier;
+    return {
+      name: project.name,
+      add: summary ? String(summary.add) : dash,
+      change: summary ? String(summary.change) : dash,
+      destroy: summary ? String(summary.destroy) : dash,
+      replace: summary ? String(summary.replace) : dash,
+      badge: earlier.risk ? RISK_BADGE[earlier.risk] : dash,
+      status: apply?.status ?? (earlier.hasChanges ? '📝 planned earlier at this commit' : '✔️ no changes (planned earlier at this commit)'),
+      statusDetail: apply?.detail ?? '',
+    };
+  }
   if (project.status === 'skipped' || !project.analysis) {
     return { name: project.name, ...empty, status: '⏭️ skipped', statusDetail: project.skippedReason ?? '' };
   }
@@ -213,18 +241,27 @@ function plannedProjects(input: PlanCommentInput): { project: ProjectPlanResult;
   );
 }
 
+/** Every planned project, planned by this run (with its analysis) or earlier at this commit (summary and risk only). */
+function summarizedProjects(input: PlanCommentInput): { project: ProjectPlanResult; summary: PlanSummary | null; risk: RiskLevel | null; hasChanges: boolean }[] {
+  return input.projects.flatMap((project) => {
+    if (project.status !== 'planned') return [];
+    if (project.analysis) return [{ project, summary: project.analysis.summary, risk: project.analysis.risk.level, hasChanges: hasChanges(project.analysis) }];
+    return project.plannedEarlier ? [{ project, ...project.plannedEarlier }] : [];
+  });
+}
+
 export function overallRisk(input: PlanCommentInput): RiskLevel {
-  return maxRisk(plannedProjects(input).map(({ analysis }) => analysis.risk.level));
+  return maxRisk(summarizedProjects(input).flatMap(({ risk }) => (risk ? [risk] : [])));
 }
 
 /** One line for the check run title and the CLI: "3 to add, 1 to change, 0 to destroy · risk high". */
 export function planTitle(input: PlanCommentInput): string {
   const failed = input.projects.filter((p) => p.status === 'failed').length;
-  const planned = plannedProjects(input);
+  const planned = summarizedProjects(input);
   if (input.projects.length === 0) return 'No infrastructure projects affected';
   if (failed > 0) return `${failed} of ${input.projects.length} ${input.projects.length === 1 ? 'project' : 'projects'} failed to plan`;
   if (planned.length === 0) return 'No project was planned';
-  const total = sumSummaries(planned.map(({ analysis }) => analysis.summary));
+  const total = sumSummaries(planned.flatMap(({ summary }) => (summary ? [summary] : [])));
   return `${countsText(total)} · risk ${overallRisk(input)}`;
 }
 
@@ -237,10 +274,11 @@ function sumSummaries(summaries: PlanAnalysis['summary'][]): PlanAnalysis['summa
 export function buildPlanView(input: PlanCommentInput): PlanView {
   const applied = new Map((input.applied ?? []).map((info) => [info.project, info]));
   const planned = plannedProjects(input);
+  const summarized = summarizedProjects(input);
   const rows = input.projects.map((project) => summaryRow(project, applied.get(project.name)));
   let total: SummaryRow | null = null;
-  if (planned.length > 1 || (planned.length > 0 && input.projects.length > 1)) {
-    const sum = sumSummaries(planned.map(({ analysis }) => analysis.summary));
+  if (summarized.length > 1 || (summarized.length > 0 && input.projects.length > 1)) {
+    const sum = sumSummaries(summarized.flatMap(({ summary }) => (summary ? [summary] : [])));
     total = {
       name: 'Total',
       add: String(sum.add),
@@ -257,8 +295,7 @@ export function buildPlanView(input: PlanCommentInput): PlanView {
     analysis.risk.reasons.map((text) => ({ project: input.projects.length > 1 ? project.name : null, text })),
   );
   const sha = shortSha(input.headSha);
-  
-  const withChanges = planned.filter(({ analysis }) => hasChanges(analysis)).map(({ project }) => project.name);
+  const withChanges = summarized.filter((entry) => entry.hasChanges).map(({ project }) => project.name);
   return {
     title: planTitle(input),
     subtitle: sha ? `commit ${sha}` : '',
@@ -269,6 +306,16 @@ export function buildPlanView(input: PlanCommentInput): PlanView {
     reasons: allReasons.slice(0, MAX_SUMMARY_REASONS),
     moreReasons: Math.max(0, allReasons.length - MAX_SUMMARY_REASONS),
     planned: planned.map(({ project, analysis }) => plannedView(project, analysis)),
+    plannedEarlier: summarized
+      .filter(({ project }) => !project.analysis)
+      .map(({ project, summary, risk }) => ({
+        name: project.name,
+        dir: project.dir,
+        workspace: project.workspace,
+        counts: summary ? countsText(summary) : '',
+        badge: risk ? RISK_BADGE[risk] : '–',
+        planCommand: `/plan -p ${project.name}`,
+      })),
     failed: input.projects
       .filter((project) => project.status === 'failed')
       .map((project) => ({

@@ -58,6 +58,10 @@ function detailBlocks(view: PlanView, kinds: ('resource' | 'other')[]): () => It
       kinds.push('other');
       yield renderTemplate('plan-project-end', projectEndView(project));
     }
+    for (const earlier of view.plannedEarlier) {
+      kinds.push('other');
+      yield renderTemplate('plan-project-earlier', earlier);
+    }
     for (const failed of view.failed) {
       kinds.push('other');
       yield renderTemplate('plan-failed', failed);

@@ -197,4 +197,20 @@ describe('findNamedProjects', () => {
     // envs/staging uses modules/network, whose broken file fails it; bootstrap is unaffected.
     expect(result.errors.map((e) => [e.project, e.file])).toEqual([['envs/staging', 'modules/network/broken.tf']]);
   });
+
+  it('maps the changed files to every project they affect, named or not, for approvals', async () => {
+    const checkoutDir = await writeTree(MONOREPO);
+    roots.push(checkoutDir);
+    const changedFiles = modified('modules/network/main.tf', 'envs/staging/main.tf', 'README.md');
+    const result = await findNamedProjects({ names: ['envs/staging'], checkoutDir, config: config(), changedFiles });
+    expect(result.projects.map((p) => [p.name, p.files])).toEqual([['envs/staging', ['envs/staging/main.tf', 'modules/network/main.tf']]]);
+    // envs/prod was not named, but the network module it uses (through modules/app) changed.
+    expect(result.fileOwners).toEqual([
+      { name: 'envs/prod', files: ['modules/network/main.tf'] },
+      { name: 'envs/staging', files: ['envs/staging/main.tf', 'modules/network/main.tf'] },
+    ]);
+    const unmapped = await findNamedProjects({ names: ['envs/staging'], checkoutDir, config: config() });
+    expect(unmapped.fileOwners).toEqual([]);
+    expect(unmapped.projects[0]?.files).toEqual([]);
+  });
 });

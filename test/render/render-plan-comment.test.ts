@@ -9,6 +9,7 @@ import {
 } from '../../src/render/render-plan-comment.js';
 import { DEFAULT_PLAN_MARKER, planCommentMarker } from '../../src/github/ensure-plan-comment.js';
 import type { PlanCommentInput } from '../../src/render/plan-comment-input.js';
+import type { PlanSummary } from '../../src/plan/analysis.js';
 import { analysis, change, fenceBalance, outsideFences, planned } from './analysis-builder.js';
 
 const dbDestroy = change('aws_db_instance.main', {
@@ -222,6 +223,43 @@ describe('the applied state', () => {
     const [body] = renderPlanComment(
       input({ applied: [{ project: 'prod', status: 'applied', by: 'alice', sha: 'abcdef0123456789' }] }),
     );
+    expect(tableRows(body as string)[1]?.[6]).toBe('✅ applied: by alice at abcdef0');
+  });
+});
+
+describe('a project planned earlier at this commit', () => {
+  const earlier = (hasChanges: boolean, summary: PlanSummary | null = { add: 0, change: 2, destroy: 1, replace: 1, import: 0, move: 0, forget: 0, read: 0, no_op: 0 }) => ({
+    name: 'staging',
+    dir: 'envs/staging',
+    workspace: 'default',
+    status: 'planned' as const,
+    plannedEarlier: { summary, risk: 'high' as const, hasChanges },
+  });
+
+  it('keeps its row, counts and risk in the table, the total and the title, without resource details', () => {
+    const view = input({ projects: [planned('prod', analysis([change('aws_instance.web')])), earlier(true)] });
+    const [body] = renderPlanComment(view);
+    const rows = tableRows(body as string);
+    expect(rows[2]).toEqual(['<code>staging</code>', '0', '2', '1', '1', '🟠 high', '📝 planned earlier at this commit']);
+    expect(rows[3]).toEqual(['**Total**', '**1**', '**2**', '**1**', '**1**', '🟠 high', '']);
+    expect(body).toContain('**1 to add, 2 to change, 1 to destroy, 1 to replace · risk high**');
+    expect(body).toContain('#### Project <code>staging</code>\n\n<code>envs/staging</code> · workspace <code>default</code> · 0 to add, 2 to change, 1 to destroy, 1 to replace · risk 🟠 high');
+    expect(body).toContain('Planned earlier at this commit and not planned again by this run');
+    expect(body).toContain('`/plan -p staging`');
+    // It can still be applied: the next steps offer it.
+    expect(body).toContain('`/apply -p staging`');
+    expect(renderPlanCheckSummary(view).title).toBe('1 to add, 2 to change, 1 to destroy, 1 to replace · risk high');
+  });
+
+  it('says "no changes" for one without changes, and shows dashes when its summary is gone', () => {
+    const [body] = renderPlanComment(input({ projects: [earlier(false, null)] }));
+    expect(tableRows(body as string)[1]).toEqual(['<code>staging</code>', '–', '–', '–', '–', '🟠 high', '✔️ no changes (planned earlier at this commit)']);
+    expect(body).toContain('Nothing to apply.');
+    expect(body).toContain('<code>envs/staging</code> · workspace <code>default</code> · risk 🟠 high');
+  });
+
+  it('shows who applied it in its status cell', () => {
+    const [body] = renderPlanComment(input({ projects: [earlier(true)], applied: [{ project: 'staging', status: 'applied', by: 'alice', sha: 'abcdef0123456789' }] }));
     expect(tableRows(body as string)[1]?.[6]).toBe('✅ applied: by alice at abcdef0');
   });
 });

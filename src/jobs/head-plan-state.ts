@@ -1,0 +1,112 @@
+import type { RiskLevel } from '../plan/analysis.js';
+import type { ChangedFileInput } from '../policy/approval-evaluation.js';
+import type { ProjectPlanResult } from '../render/plan-comment-input.js';
+import type { Job, Store } from '../store/store.js';
+import { repoFullName, type PullRequestRef } from './job-payloads.js';
+
+/** What a plan (autoplan, re-run or `/plan`) leaves in the store (job result) for later approval evaluations and commands. */
+export interface PlanJobResult {
+  outcome: 'published' | 'skipped' | 'invalid-config' | 'cancelled';
+  headSha: string;
+  /** Changed files with the project each one belongs to (the riskiest, when several). */
+  files: ChangedFileInput[];
+  projects: PlanJobProject[];
+}
+
+export interface PlanJobProject {
+  name: string;
+  workspace: string;
+  dir: string;
+  workflow: string;
+  varFiles: string[];
+  tool?: 'tofu' | 'terraform';
+  status: ProjectPlanResult['status'];
+  risk?: RiskLevel;
+  hasChanges?: boolean;
+  /** Why a `skipped` project was not planned (e.g. autoplan is off for it). */
+  skippedReason?: string;
+}
+
+/**
+ * The plan result a finished job left, when it published one: a `plan` job (autoplan, or a re-run of the
+ * plan check) or the `command` job of a `/plan` comment. Only jobs that ended `succeeded` count: a
+ * superseded, cancelled, interrupted or failed job's result says nothing about what is live at its head.
+ */
+export function publishedPlanResult(job: Job): PlanJobResult | undefined {
+  if (job.status !== 'succeeded') return undefined;
+  const candidate = job.kind === 'plan' ? job.result : job.kind === 'command' ? planOfCommand(job.result) : undefined;
+  return isPublished(candidate) ? candidate : undefined;
+}
+
+/** The `command` job of a `/plan` comment stores `{ command: 'plan', outcome, plan }` (CommandOutcome). */
+function planOfCommand(result: unknown): unknown {
+  if (typeof result !== 'object' || result === null) return undefined;
+  const command = result as { command?: unknown; plan?: unknown };
+  return command.command === 'plan' ? command.plan : undefined;
+}
+
+/** A stored result is used only when it has the shape a published plan writes (a truncated one does not). */
+function isPublished(value: unknown): value is PlanJobResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const result = value as Partial<PlanJobResult>;
+  return result.outcome === 'published' && typeof result.headSha === 'string' && result.headSha !== '' && Array.isArray(result.files) && Array.isArray(result.projects);
+}
+
+/** Every published plan result of these jobs (any head), in job order. */
+export function publishedPlanResults(jobs: readonly Job[]): PlanJobResult[] {
+  return [...jobs]
+    .sort((a, b) => a.id - b.id)
+    .flatMap((job) => {
+      const result = publishedPlanResult(job);
+      return result ? [result] : [];
+    });
+}
+
+/**
+ * The plan state of one head: every published plan result of exactly `headSha`, merged in order. A later
+ * result of a (project, workspace) replaces the earlier one, except that a `skipped` project (not planned
+ * by that run, e.g. an autoplan of a project with autoplan off) leaves an earlier plan or failure of it
+ * in place: that plan is still the newest one of this head. Projects a result does not mention keep their
+ * earlier entry. Changed files are merged: a path belongs to every project any result assigned it to, and
+ * to none only when no result assigned it to one. Undefined when no plan of this head was published.
+ * The merged projects are the results' own entries, not copies.
+ */
+export function mergeHeadPlans(results: readonly PlanJobResult[], headSha: string): PlanJobResult | undefined {
+  const ofHead = results.filter((result) => result.outcome === 'published' && result.headSha === headSha);
+  if (ofHead.length === 0) return undefined;
+  const projects = new Map<string, PlanJobProject>();
+  const files = new Map<string, Set<string>>();
+  for (const result of ofHead) {
+    for (const project of result.projects) {
+      const key = projectKey(project);
+      const earlier = projects.get(key);
+      if (earlier && earlier.status !== 'skipped' && project.status === 'skipped') continue;
+      // A replaced project keeps its place: the comment lists projects in a stable order.
+      projects.set(key, project);
+    }
+    for (const file of result.files) {
+      const owners = files.get(file.path) ?? new Set<string>();
+      if (file.project !== null) owners.add(file.project);
+      files.set(file.path, owners);
+    }
+  }
+  return {
+    outcome: 'published',
+    headSha,
+    files: [...files].flatMap(([path, owners]): ChangedFileInput[] => (owners.size === 0 ? [{ path, project: null }] : [...owners].map((project) => ({ path, project })))),
+    projects: [...projects.values()],
+  };
+}
+
+export function projectKey(project: { name: string; workspace: string }): string {
+  return `${project.name}\u0000${project.workspace}`;
+}
+
+/**
+ * The plan state of the PR head `ref.headSha`, from the store (no GitHub request): what `/apply`, approval
+ * evaluations, the apply check and `/rollback` go by. Undefined when no plan of this exact head was published.
+ */
+export async function readHeadPlanState(store: Store, ref: Pick<PullRequestRef, 'owner' | 'repo' | 'pr' | 'headSha'>): Promise<PlanJobResult | undefined> {
+  const jobs = await store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' });
+  return mergeHeadPlans(publishedPlanResults(jobs), ref.headSha);
+}

@@ -1,0 +1,174 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { project, stateValue } from '../e2e/harness/e2e-helpers.js';
+import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
+
+/**
+ * `/plan` through the real app (in-process Probot, the GitHub double, the IaC stand-in): what a `/plan`
+ * (all projects or `-p NAME`) planned counts for `/apply`, the checks and the sticky comment, together
+ * with what earlier plans of the same head planned.
+ */
+
+const OWNER = 'acme';
+const PLAN_MARKER = '<!-- infra-review:plan -->';
+
+describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the checks and the comment', () => {
+  let app: AppUnderTest | undefined;
+  let stateDir: string;
+
+  beforeEach(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'ir-plan-command-state-'));
+  });
+
+  afterEach(async () => {
+    await app?.stop();
+    app = undefined;
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const statePath = (name: string) => path.join(stateDir, `${name}.tfstate`);
+
+  /** Creates the repo, opens a PR changing `head` files and waits for the autoplan to publish. */
+  async function openPlannedPr(repo: string, base: Record<string, string>, head: Record<string, string>) {
+    const a = app!;
+    await a.double.createRepo(OWNER, repo, base);
+    const headSha = await a.double.pushCommit(OWNER, repo, 'change', head, 'Change');
+    const opened = await a.double.openPullRequest({ owner: OWNER, repo, head: 'change', author: 'alice', title: 'Change' });
+    const pr = { owner: OWNER, repo, number: opened.pull_request.number };
+    await a.receive('pull_request', opened);
+    await waitFor('the autoplan to publish', () => a.check(OWNER, repo, headSha, 'infra-review/apply') && planComment(pr));
+    return { pr, headSha };
+  }
+
+  function planComment(pr: { owner: string; repo: string; number: number }): string {
+    return app!.double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
+  }
+
+  /** Comments `body` as `user` and waits for the job's final reaction; returns the reactions and the newest answer. */
+  async function command(pr: { owner: string; repo: string; number: number }, user: string, body: string): Promise<{ reactions: string[]; answer: string }> {
+    const a = app!;
+    const comment = await a.double.addComment({ ...pr, user, body });
+    await a.receive('issue_comment', comment);
+    const reactions = () => a.double.commentReactions(comment.comment.id).map((r) => r.content);
+    await waitFor(`an answer to ${body}`, () => reactions().length > 1, 120_000);
+    const answers = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.includes('<!-- infra-review:plan') && c.id > comment.comment.id);
+    return { reactions: reactions(), answer: answers.at(-1)?.body ?? '' };
+  }
+
+  it('applies a project with autoplan off once `/plan -p` planned it and its owner approved', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    a.double.setPermission('bob', 'write');
+    const repo = 'manual-plan';
+    const config = 'version: 1\nprojects:\n  - name: prod\n    dir: envs/prod\n    autoplan: false\n';
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, '.github/INFRAOWNERS': '/envs/  @bob\n', 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2') },
+    );
+    expect(planComment(pr)).toContain('autoplan is off');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/approval')?.output.summary).toContain('Project prod has no plan risk');
+    expect(await a.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
+
+    const planned = await command(pr, 'alice', '/plan -p prod');
+    expect(planned.reactions).toEqual(['eyes', 'rocket']);
+    expect(planComment(pr)).toContain('aws_ssm_parameter.release');
+    expect(planComment(pr)).not.toContain('autoplan is off');
+    await waitFor('the apply check to wait for /apply', () => a.check(OWNER, repo, headSha, 'infra-review/apply')?.status === 'queued');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.summary).toContain('`prod`');
+
+    const refused = await command(pr, 'alice', '/apply');
+    expect(refused.reactions, refused.answer).toEqual(['eyes', 'confused']);
+    expect(refused.answer).toContain('approvals are missing');
+    expect(stateValue(statePath('prod'))).toBeUndefined();
+    // The approval check now knows prod's plan risk (before, its files counted as critical).
+    expect(a.check(OWNER, repo, headSha, 'infra-review/approval')?.output.summary).not.toContain('has no plan risk');
+
+    await a.receive('pull_request_review', await a.double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    await waitFor('the approval check', () => a.check(OWNER, repo, headSha, 'infra-review/approval')?.conclusion === 'success');
+
+    const applied = await command(pr, 'alice', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(applied.answer).toContain('`prod`** applied');
+    expect(stateValue(statePath('prod'))).toBe('v2');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Applied' } });
+  });
+
+  it('keeps the other project in the checks and the comment after `/plan -p` of one, and `/apply` applies both', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    a.double.setPermission('bob', 'write');
+    const repo = 'two-projects';
+    const config = 'version: 1\nprojects:\n  - name: x\n    dir: envs/x\n  - name: y\n    dir: envs/y\n';
+    // Only y's files need an approval, and only while y's plan risk is known to be low or above: an
+    // evaluation that lost y's plan (or its files' project) would ask for nothing.
+    const owners = '[risk:low]\n/envs/y/  @bob\n';
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, '.github/INFRAOWNERS': owners, 'envs/x/main.tf': project(statePath('x'), 'x1'), 'envs/y/main.tf': project(statePath('y'), 'y1') },
+      { 'envs/x/main.tf': project(statePath('x'), 'x2'), 'envs/y/main.tf': project(statePath('y'), 'y2') },
+    );
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.summary).toMatch(/`x`.*`y`/);
+    expect(a.check(OWNER, repo, headSha, 'infra-review/approval')).toMatchObject({ conclusion: 'action_required', output: { summary: expect.stringContaining('@bob') } });
+    const firstPlanRun = a.check(OWNER, repo, headSha, 'infra-review/plan')!;
+
+    const planned = await command(pr, 'alice', '/plan -p x');
+    expect(planned.reactions).toEqual(['eyes', 'rocket']);
+    await waitFor('the /plan to publish its plan check', () => a.check(OWNER, repo, headSha, 'infra-review/plan')!.id !== firstPlanRun.id && a.check(OWNER, repo, headSha, 'infra-review/plan')!.status === 'completed');
+
+    // Both projects are still waiting for /apply, and the comment still shows y (planned earlier at this head).
+    const applyCheck = a.check(OWNER, repo, headSha, 'infra-review/apply')!;
+    expect(applyCheck.status).toBe('queued');
+    expect(applyCheck.output.summary).toContain('`x`');
+    expect(applyCheck.output.summary).toContain('`y`');
+    const comment = planComment(pr);
+    expect(comment).toMatch(/\| <code>x<\/code> \| 1 \| 0 \| 0 \| 0 \|/);
+    expect(comment).toMatch(/\| <code>y<\/code> \| 1 \| 0 \| 0 \| 0 \|.*planned earlier at this commit/);
+    expect(comment).toContain('**2 to add, 0 to change, 0 to destroy');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/plan')).toMatchObject({ conclusion: 'success', output: { title: '2 projects planned' } });
+    // Approvals were evaluated with y's risk and files, although this run planned x alone.
+    expect(a.check(OWNER, repo, headSha, 'infra-review/approval')).toMatchObject({ conclusion: 'action_required', output: { summary: expect.stringContaining('@bob') } });
+
+    await a.receive('pull_request_review', await a.double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    await waitFor('the approval check', () => a.check(OWNER, repo, headSha, 'infra-review/approval')?.conclusion === 'success');
+    const applied = await command(pr, 'alice', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(stateValue(statePath('x'))).toBe('x2');
+    expect(stateValue(statePath('y'))).toBe('y2');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Applied' } });
+  });
+
+  it('maps every changed file to its project for approvals when `/plan -p` is the only plan of the head (a draft)', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    const repo = 'draft-plan';
+    const config = 'version: 1\nprojects:\n  - name: x\n    dir: envs/x\n  - name: y\n    dir: envs/y\n';
+    await a.double.createRepo(OWNER, repo, {
+      '.github/infra-review.yml': config,
+      '.github/INFRAOWNERS': '[risk:low]\n/envs/y/  @bob\n',
+      'envs/x/main.tf': project(statePath('x'), 'x1'),
+      'envs/y/main.tf': project(statePath('y'), 'y1'),
+    });
+    const headSha = await a.double.pushCommit(OWNER, repo, 'change', { 'envs/x/main.tf': project(statePath('x'), 'x2'), 'envs/y/main.tf': project(statePath('y'), 'y2') }, 'Change');
+    const opened = await a.double.openPullRequest({ owner: OWNER, repo, head: 'change', author: 'alice', title: 'Change', draft: true });
+    const pr = { owner: OWNER, repo, number: opened.pull_request.number };
+    await a.receive('pull_request', opened);
+    await waitFor('the draft to be left unplanned', () => a.check(OWNER, repo, headSha, 'infra-review/plan')?.status === 'completed' && planComment(pr).includes('draft'));
+
+    const planned = await command(pr, 'alice', '/plan -p x');
+    expect(planned.reactions).toEqual(['eyes', 'rocket']);
+    await waitFor('the /plan to publish the apply check', () => a.check(OWNER, repo, headSha, 'infra-review/apply'));
+    // y's files belong to y, whose risk is unknown (not planned): critical, so bob's approval is required.
+    const approval = a.check(OWNER, repo, headSha, 'infra-review/approval')!;
+    expect(approval.conclusion).toBe('action_required');
+    expect(approval.output.summary).toContain('@bob');
+    expect(approval.output.summary).toContain('Project y has no plan risk');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.summary).toBe('Projects with changes to apply: `x`. Comment `/apply` once approved.');
+  });
+});
