@@ -16,10 +16,19 @@ export interface ApplyHistoryEntry {
   rollbackOf: number | null;
 }
 
+/** A project of the head's plan state, as far as the apply check needs it. */
+export interface ApplyCheckProject {
+  name: string;
+  /** `skipped`: not planned at this head (autoplan is off for it); `failed`: its plan failed. */
+  status: 'planned' | 'failed' | 'skipped';
+  hasChanges?: boolean;
+  skippedReason?: string;
+}
+
 export interface ApplyCheckFacts {
   headSha: string;
-  /** Projects of the head's latest published plan; undefined when no plan of the head is recorded. */
-  planned: readonly { name: string; hasChanges?: boolean }[] | undefined;
+  /** Projects of the head's plan state (every plan published for it, merged); undefined when none is recorded. */
+  planned: readonly ApplyCheckProject[] | undefined;
   /** This PR's applies and rollbacks, newest first. */
   history: readonly ApplyHistoryEntry[];
 }
@@ -41,9 +50,37 @@ export function appliedAtHead(history: readonly ApplyHistoryEntry[], names: read
 }
 
 /**
- * Success only when every project with changes is applied at this head (or none has changes), as after
- * `/apply`; failure when the latest apply of the head, or the latest rollback, of a project did not
- * succeed (an outcome nobody has resolved yet); otherwise pending (`queued`) with the next step.
+ * The affected projects of a head's plan state that have no successful plan at this head: skipped (the
+ * autoplan does not plan a project with `autoplan: false`; a later `/plan -p` of it replaces the skip) or
+ * failed. Every skip there is means "not planned yet", never "nothing to do" (a project with nothing to
+ * change is planned, with no changes): so each one holds the apply check back, as does each failure.
+ */
+export function notPlannedAtHead(projects: readonly ApplyCheckProject[]): { skipped: ApplyCheckProject[]; failed: ApplyCheckProject[] } {
+  return { skipped: projects.filter((project) => project.status === 'skipped'), failed: projects.filter((project) => project.status === 'failed') };
+}
+
+/** One line per project not planned at the head, with the command that plans it. */
+export function describeNotPlanned(unplanned: ReturnType<typeof notPlannedAtHead>, headSha: string): string[] {
+  const short = headSha.slice(0, 7);
+  return [
+    ...unplanned.failed.map((project) => `- \`${project.name}\`: the plan of ${short} failed, so nothing of it can be applied. Fix the error shown in the plan comment and push, or comment \`/plan -p ${project.name}\`.`),
+    ...unplanned.skipped.map((project) => `- \`${project.name}\`: not planned at ${short} (${skipWhy(project)}). Comment \`/plan -p ${project.name}\`, then \`/apply\` once approved.`),
+  ];
+}
+
+function skipWhy(project: ApplyCheckProject): string {
+  // The stored reason ends with the command to type, which the line says itself.
+  const reason = (project.skippedReason ?? 'not planned automatically').split(';')[0]?.trim();
+  return reason || 'not planned automatically';
+}
+
+/**
+ * The one rule for `infra-review/apply`, whoever publishes it (a plan, `/apply`, a re-run of the check):
+ * success only when every affected project is planned at this head and every one with changes is applied
+ * from it (or none has changes). Failure when the latest apply of the head, or the latest rollback, of a
+ * project did not succeed (an outcome nobody has resolved yet), or a project failed to plan at this head.
+ * Otherwise pending (`queued`, which branch protection does not accept) with the next step: `/apply` for
+ * planned projects with changes, `/plan -p NAME` for a project not planned at this head (autoplan off).
  */
 export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
   const short = facts.headSha.slice(0, 7);
@@ -55,14 +92,15 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
       summary: `No plan of ${short} is recorded, so there is nothing to apply yet. Re-run \`infra-review/plan\` (or comment \`/plan\`), then comment \`/apply\` once approved.\n\n${NEVER_APPLIES}`,
     };
   }
-  const withChanges = facts.planned.filter((project) => project.hasChanges === true).map((project) => project.name);
-  if (withChanges.length === 0) {
-    return { status: 'completed', conclusion: 'success', title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' };
-  }
+  const unplanned = notPlannedAtHead(facts.planned);
+  const notPlannedLines = describeNotPlanned(unplanned, facts.headSha);
+  const withChanges = facts.planned.filter((project) => project.status === 'planned' && project.hasChanges === true).map((project) => project.name);
   const applied = appliedAtHead(facts.history, withChanges, facts.headSha);
   const pending = withChanges.filter((name) => !applied.has(name));
-  if (pending.length === 0) {
-    return { status: 'completed', conclusion: 'success', title: 'Applied', summary: `Every project with changes was applied from ${short}.` };
+  if (pending.length === 0 && notPlannedLines.length === 0) {
+    return withChanges.length === 0
+      ? { status: 'completed', conclusion: 'success', title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }
+      : { status: 'completed', conclusion: 'success', title: 'Applied', summary: `Every project with changes was applied from ${short}.` };
   }
 
   const problems: string[] = [];
@@ -96,17 +134,35 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
     problems.push(unknown ? `- \`${name}\`: the apply of ${short} was interrupted; its outcome is unknown.` : `- \`${name}\`: the apply of ${short} failed.`);
   }
   const appliedLine = applied.size > 0 ? `\n\nApplied from ${short}: ${list([...applied])}.` : '';
+  const notPlannedPart = notPlannedLines.length > 0 ? `\n\nNot planned at ${short}:\n${notPlannedLines.join('\n')}` : '';
   if (problems.length > 0) {
     return {
       status: 'completed',
       conclusion: 'failure',
       title: rollbackFailed ? 'Rollback failed' : 'Apply failed',
-      summary: `${problems.join('\n')}${appliedLine}\n\nCheck the state of these projects, then comment \`/apply\` to apply again (or \`/rollback\`). ${NEVER_APPLIES}`,
+      summary: `${problems.join('\n')}${appliedLine}${notPlannedPart}\n\nCheck the state of these projects, then comment \`/apply\` to apply again (or \`/rollback\`). ${NEVER_APPLIES}`,
+    };
+  }
+  const stillToApply = pending.length > 0 ? `Still to apply: ${list(pending)}.` : 'Every planned project with changes is applied.';
+  if (unplanned.failed.length > 0) {
+    const n = unplanned.failed.length;
+    return {
+      status: 'completed',
+      conclusion: 'failure',
+      title: 'Plan failed',
+      summary: `${notPlannedLines.join('\n')}\n\n${stillToApply}${appliedLine}\n\nThis check fails (it does not pass) until ${n === 1 ? 'that project is' : 'those projects are'} planned at this commit and applied. ${NEVER_APPLIES}`,
+    };
+  }
+  if (unplanned.skipped.length > 0) {
+    return {
+      status: 'queued',
+      title: pending.length > 0 ? 'Waiting for /plan and /apply' : 'Waiting for /plan',
+      summary: `${stillToApply}${appliedLine}${notPlannedPart}\n\nThis check stays pending (queued), which branch protection does not accept as passing, until every project this PR affects is planned at this commit and applied. ${NEVER_APPLIES}`,
     };
   }
   return {
     status: 'queued',
     title: rolledBack ? 'Rolled back: waiting for /apply' : 'Waiting for /apply',
-    summary: `Still to apply: ${list(pending)}.${appliedLine}\n\nComment \`/apply\` once approved (see \`infra-review/approval\`). ${NEVER_APPLIES}`,
+    summary: `${stillToApply}${appliedLine}\n\nComment \`/apply\` once approved (see \`infra-review/approval\`). ${NEVER_APPLIES}`,
   };
 }

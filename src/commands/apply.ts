@@ -20,7 +20,7 @@ import { APPLY_REQUIREMENTS, checkApplyRequirements, type UnmetRequirement } fro
 import { applyPlan } from './apply-plan.js';
 import { runRollback } from './rollback.js';
 import { annotateApplied } from './annotate-applied.js';
-import { appliedAtHead } from './apply-check-status.js';
+import { appliedAtHead, applyCheckStatus, describeNotPlanned, notPlannedAtHead } from './apply-check-status.js';
 import path from 'node:path';
 
 export interface CommandResult {
@@ -68,7 +68,18 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   const withChanges = known.filter((project) => project.hasChanges === true);
   const appliedBefore = input.projects.length > 0 ? new Set<string>() : await appliedProjects(ctx, ref, withChanges.map((project) => project.name));
   const targets = input.projects.length > 0 ? known.filter((project) => input.projects.includes(project.name)) : withChanges.filter((project) => !appliedBefore.has(project.name));
+  // Affected projects without a plan at this head (autoplan off, or a failed plan): never "nothing to apply"
+  // while they wait, by the same rule as `infra-review/apply` (applyCheckStatus).
+  const unplanned = notPlannedAtHead(known);
+  const notPlanned = describeNotPlanned(unplanned, ref.headSha);
   if (targets.length === 0) {
+    if (notPlanned.length > 0) {
+      const done = withChanges.length > 0 ? `Every planned project with changes was already applied from ${ref.headSha.slice(0, 7)}, but not` : 'Not';
+      return refuse(
+        `not planned at the head: ${[...unplanned.failed, ...unplanned.skipped].map((project) => project.name).join(', ')}`,
+        `:no_entry: Nothing can be applied yet. ${done} every project this PR affects is planned at ${ref.headSha.slice(0, 7)}:\n\n${notPlanned.join('\n')}`,
+      );
+    }
     return {
       ok: true,
       refused: false,
@@ -173,25 +184,25 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
 
   await annotateApplied(ctx, ref);
 
-  // 5. The apply check (looked up afresh: the apply took a while, another job may have written it), and
-  // automerge once everything with changes is applied.
-  const applied = await appliedProjects(ctx, ref, known.filter((p) => p.hasChanges).map((p) => p.name));
-  const pending = known.filter((project) => project.hasChanges && !applied.has(project.name)).map((project) => project.name);
+  // 5. The apply check by the one rule (applyCheckStatus, from the applies as recorded now: the apply took
+  // a while, another job may have written the check), with this apply's output when it failed; automerge
+  // only when that rule passes, so never while an affected project is not planned at this head.
+  const history = await store.listApplies({ repo: repoName, pr: ref.pr });
+  const status = applyCheckStatus({ headSha: ref.headSha, planned: known, history });
   await ensureCheckRun(ctx.octokit, repo, {
     name: CHECK_APPLY,
     headSha: ref.headSha,
     appId: ctx.app.id,
-    ...(pending.length === 0
-      ? { status: 'completed' as const, conclusion: 'success' as const, title: 'Applied', summary: `Every project with changes was applied from ${ref.headSha.slice(0, 7)}.` }
-      : allOk
-        ? { status: 'queued' as const, title: 'Waiting for /apply', summary: `Still to apply: ${pending.map((name) => `\`${name}\``).join(', ')}.` }
-        : { status: 'completed' as const, conclusion: 'failure' as const, title: 'Apply failed', summary: sections.join('\n\n') }),
+    ...(allOk ? status : { status: 'completed' as const, conclusion: 'failure' as const, title: 'Apply failed', summary: sections.join('\n\n') }),
   });
-  if (pending.length === 0 && allOk && config.apply.automerge) {
+  const complete = allOk && status.status === 'completed' && status.conclusion === 'success';
+  if (complete && config.apply.automerge) {
     const merged = await mergePullRequest(ctx.octokit, repo, ref.pr, { sha: ref.headSha, method: config.apply.merge_method ?? 'merge' });
     sections.push(merged.merged ? ':twisted_rightwards_arrows: Every project is applied: the PR was merged (`apply.automerge`).' : `:warning: Automerge did not merge the PR: ${merged.message}`);
-  } else if (pending.length === 0 && allOk) {
+  } else if (complete) {
     sections.push('Every project with changes is applied. Merge the PR to make `main` match what is deployed.');
+  } else if (allOk && notPlanned.length > 0) {
+    sections.push(`Not every project this PR affects is planned at ${ref.headSha.slice(0, 7)}, so \`infra-review/apply\` does not pass yet${config.apply.automerge ? ' and the PR is not merged' : ''}:\n\n${notPlanned.join('\n')}`);
   }
   return { ok: allOk, refused: false, body: sections.join('\n\n') };
 }

@@ -10,7 +10,7 @@ import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { renderPlanComment, renderPlanCheckSummary } from '../render/render-plan-comment.js';
 import type { PlanCommentInput, ProjectPlanResult } from '../render/plan-comment-input.js';
 import type { PlanRecord } from '../store/store.js';
-import { appliedAtHead } from '../commands/apply-check-status.js';
+import { applyCheckStatus } from '../commands/apply-check-status.js';
 import { checkoutCommit, withWorkspace, type Workspace } from '../runner/index.js';
 import type { RepoRef } from '../github/repo-ref.js';
 import { listPrFiles, type PrFileList } from '../github/list-pr-files.js';
@@ -25,7 +25,7 @@ import { refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
 import { fetchBaseCommit } from './read-base-files.js';
-import { mergeHeadPlans, publishedPlanResult, type PlanJobProject, type PlanJobResult } from './head-plan-state.js';
+import { mergeHeadPlans, projectKey, publishedPlanResult, type PlanJobProject, type PlanJobResult } from './head-plan-state.js';
 
 /**
  * The product's main loop for one PR head: read config and policy from the base branch, check out the
@@ -122,6 +122,8 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   await ensurePlanComment(octokit, repo, payload.pr, renderPlanComment(commentInput, { withMarkers: false }), { botLogin: ctx.botLogin, ...(planComments ? { existing: planComments } : {}) });
   if (signal.aborted) return cancelled();
   const failed = shown.filter((project) => project.status === 'failed');
+  const skipped = shown.filter((project) => project.status === 'skipped').length;
+  const plannedCount = shown.length - failed.length - skipped;
   const check = renderPlanCheckSummary(commentInput);
   const noProjects = shown.length === 0;
   await checks.ensure({
@@ -132,22 +134,16 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
       ? 'No infrastructure changes'
       : failed.length > 0
         ? `${failed.length} of ${shown.length} projects failed to plan`
-        : `${shown.length} project${shown.length === 1 ? '' : 's'} planned`,
+        : `${plannedCount} project${plannedCount === 1 ? '' : 's'} planned${skipped > 0 ? `, ${skipped} not planned` : ''}`,
     summary: check.summary,
     ...(check.text ? { text: check.text } : {}),
   });
-  const withChanges = state.projects.filter((project) => project.hasChanges === true).map((project) => project.name);
-  // A project applied from this head already (before a `/plan` of another one) is not waiting any more.
-  const applied = withChanges.length > 0 ? appliedAtHead(await ctx.services.store.listApplies({ repo: repoName, pr: payload.pr }), withChanges, headSha) : new Set<string>();
-  const pendingApply = withChanges.filter((name) => !applied.has(name));
-  await checks.ensure({
-    name: CHECK_APPLY,
-    ...(pendingApply.length > 0
-      ? { status: 'queued' as const, title: 'Waiting for /apply', summary: `Projects with changes to apply: ${pendingApply.map((name) => `\`${name}\``).join(', ')}. Comment \`/apply\` once approved.` }
-      : withChanges.length > 0
-        ? { status: 'completed' as const, conclusion: 'success' as const, title: 'Applied', summary: `Every project with changes was applied from ${headSha.slice(0, 7)}.` }
-        : { status: 'completed' as const, conclusion: 'success' as const, title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }),
-  });
+  // The apply check by the one rule (applyCheckStatus): a project of this head not planned (autoplan off)
+  // or failed keeps it from passing; a project applied from this head already (before a `/plan` of another
+  // one) is not waiting any more. The applies are read only when something has changes to apply.
+  const withChanges = state.projects.some((project) => project.status === 'planned' && project.hasChanges === true);
+  const history = withChanges ? await ctx.services.store.listApplies({ repo: repoName, pr: payload.pr }) : [];
+  await checks.ensure({ name: CHECK_APPLY, ...applyCheckStatus({ headSha, planned: state.projects, history }) });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
 
   return own;
@@ -317,6 +313,16 @@ async function planAffectedProjects(
       continue;
     }
     results.push(await planProject(ctx, { repo: repoName, pr: payload.pr, headSha, baseSha: payload.baseSha, project, config, workspace, token, signal }));
+  }
+  if (byName) {
+    // A project the PR affects that this `/plan -p` did not name is still not planned by it: listed as
+    // skipped, which keeps an earlier plan of it at this head (mergeHeadPlans) and otherwise keeps
+    // `infra-review/apply` from passing until it is planned too.
+    const named = new Set(affected.projects.map(projectKey));
+    for (const other of (affected as NamedProjectsResult).fileOwners) {
+      if (signal.aborted || named.has(projectKey(other))) continue;
+      results.push({ project: other, result: { name: other.name, dir: other.dir, workspace: other.workspace, status: 'skipped', skippedReason: `not named by this \`/plan -p\`; comment \`/plan -p ${other.name}\`` } });
+    }
   }
   const unknown = 'unknown' in affected ? (affected as NamedProjectsResult).unknown.map((entry) => `\`${entry.name}\`${entry.suggestion ? ` (did you mean \`${entry.suggestion}\`?)` : ''}`) : [];
   // Every changed file with the projects it affects, also those a `/plan -p` did not name: approvals use this mapping.

@@ -99,8 +99,12 @@ export interface FindNamedProjectsInput {
 export interface NamedProjectsResult extends AffectedProjectsResult {
   /** Names that match no project, with the closest known name when there is one. */
   unknown: { name: string; suggestion?: string }[];
-  /** Every project the changed files affect, named or not, with the changed paths that affect it (empty without `changedFiles`). */
-  fileOwners: { name: string; files: string[] }[];
+  /**
+   * Every project the changed files affect, named or not, with the changed paths that affect it (empty
+   * without `changedFiles`): approvals map files to projects with it, and an affected project not named is
+   * still one the PR changes.
+   */
+  fileOwners: AffectedProject[];
 }
 
 /** The projects a command names explicitly (`/plan -p envs/prod`), whether or not the PR changes them. */
@@ -117,7 +121,7 @@ export async function findNamedProjects(input: FindNamedProjectsInput): Promise<
       return suggestion === undefined ? { name } : { name, suggestion };
     });
   const fileOwners = input.changedFiles
-    ? selectAffectedProjects(graph, input.config, expandChangedPaths(input.changedFiles)).projects.map((project) => ({ name: project.name, files: project.files }))
+    ? selectAffectedProjects(graph, input.config, expandChangedPaths(input.changedFiles)).projects
     : [];
   const filesOf = new Map(fileOwners.map((owner) => [owner.name, owner.files]));
   await checkDirectories(graph, found.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]));

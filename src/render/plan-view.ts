@@ -103,6 +103,8 @@ export interface PlanView {
     /** `/apply -p NAME` for a few projects with changes (only when there are several projects). */
     applyCommands: string[];
     planCommand: string | null;
+    /** `/plan -p NAME` for each project not planned at this commit (skipped): `infra-review/apply` waits for them. */
+    toPlan: string[];
   };
 }
 
@@ -330,6 +332,7 @@ export function buildPlanView(input: PlanCommentInput): PlanView {
       canApply: withChanges.length > 0,
       applyCommands: input.projects.length > 1 ? withChanges.slice(0, MAX_EXAMPLE_PROJECTS).map((name) => `/apply -p ${name}`) : [],
       planCommand: input.projects.length > 1 ? `/plan -p ${(input.projects[0] as ProjectPlanResult).name}` : null,
+      toPlan: input.projects.filter((project) => project.status === 'skipped').map((project) => `/plan -p ${project.name}`),
     },
   };
 }

@@ -4,7 +4,12 @@ import { appliedAtHead, applyCheckStatus, type ApplyHistoryEntry } from '../../s
 const HEAD = 'a'.repeat(40);
 const OLD = 'c'.repeat(40);
 const BASE = 'b'.repeat(40);
-const planned = [{ name: 'envs/prod', hasChanges: true }, { name: 'envs/staging', hasChanges: true }, { name: 'envs/dev', hasChanges: false }];
+const planned = [
+  { name: 'envs/prod', status: 'planned', hasChanges: true },
+  { name: 'envs/staging', status: 'planned', hasChanges: true },
+  { name: 'envs/dev', status: 'planned', hasChanges: false },
+] as const;
+const autoplanOff = (name: string) => ({ name, status: 'skipped', skippedReason: `autoplan is off for this project; comment \`/plan -p ${name}\`` }) as const;
 
 let nextId = 1;
 function entry(fields: Partial<ApplyHistoryEntry> & Pick<ApplyHistoryEntry, 'project'>): ApplyHistoryEntry {
@@ -22,7 +27,7 @@ describe('applyCheckStatus (what a Re-run of infra-review/apply republishes)', (
   });
 
   it('succeeds when no project has changes, as the plan job publishes it', () => {
-    expect(applyCheckStatus({ headSha: HEAD, planned: [{ name: 'envs/dev', hasChanges: false }], history: [] })).toEqual({
+    expect(applyCheckStatus({ headSha: HEAD, planned: [{ name: 'envs/dev', status: 'planned', hasChanges: false }], history: [] })).toEqual({
       status: 'completed',
       conclusion: 'success',
       title: 'Nothing to apply',
@@ -77,6 +82,49 @@ describe('applyCheckStatus (what a Re-run of infra-review/apply republishes)', (
     const undone = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(failedApply, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: failedApply.id })) });
     expect(undone).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Apply failed' });
     expect(undone.summary).toContain('the apply of aaaaaaa failed and was rolled back to bbbbbbb');
+  });
+});
+
+describe('applyCheckStatus: an affected project not planned at this head never lets the check pass', () => {
+  it('waits (queued, which branch protection does not accept) for `/plan -p` of a project skipped because autoplan is off', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: [autoplanOff('prod')], history: [] });
+    expect(status).toMatchObject({ status: 'queued', title: 'Waiting for /plan' });
+    expect(status.summary).toContain('`prod`');
+    expect(status.summary).toContain('`/plan -p prod`');
+    expect(status.summary).toContain('autoplan is off');
+    expect(status.summary).toMatch(/pending .*does not accept/);
+  });
+
+  it('keeps waiting for the unplanned project after every planned project with changes is applied', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: [...planned, autoplanOff('envs/manual')], history: newestFirst(entry({ project: 'envs/prod' }), entry({ project: 'envs/staging' })) });
+    expect(status).toMatchObject({ status: 'queued', title: 'Waiting for /plan' });
+    expect(status.summary).toContain('`/plan -p envs/manual`');
+    expect(status.summary).toContain('Applied from aaaaaaa: `envs/prod`, `envs/staging`.');
+  });
+
+  it('names both what waits for /apply and what waits for /plan', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: [...planned, autoplanOff('envs/manual')], history: [] });
+    expect(status).toMatchObject({ status: 'queued', title: 'Waiting for /plan and /apply' });
+    expect(status.summary).toContain('Still to apply: `envs/prod`, `envs/staging`.');
+    expect(status.summary).toContain('`/plan -p envs/manual`');
+  });
+
+  it('fails while a project failed to plan at this head, even when nothing else has changes', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: [{ name: 'envs/dev', status: 'planned', hasChanges: false }, { name: 'envs/broken', status: 'failed' }], history: [] });
+    expect(status).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Plan failed' });
+    expect(status.summary).toContain('`envs/broken`: the plan of aaaaaaa failed');
+    expect(status.summary).toContain('`/plan -p envs/broken`');
+  });
+
+  it('reports a failed apply before a failed plan, and lists both', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: [...planned, { name: 'envs/broken', status: 'failed' }], history: newestFirst(entry({ project: 'envs/prod', outcome: 'failed' })) });
+    expect(status).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Apply failed' });
+    expect(status.summary).toContain('`envs/prod`: the apply of aaaaaaa failed.');
+    expect(status.summary).toContain('`envs/broken`: the plan of aaaaaaa failed');
+  });
+
+  it('passes once the skipped project is planned (no changes) at this head', () => {
+    expect(applyCheckStatus({ headSha: HEAD, planned: [{ name: 'prod', status: 'planned', hasChanges: false }], history: [] })).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Nothing to apply' });
   });
 });
 

@@ -159,6 +159,10 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     const plans = await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha });
     expect(plans.filter((plan) => plan.status === 'planned').map((plan) => plan.project)).toEqual(['envs/prod']);
     expect(plans.some((plan) => plan.project === 'envs/staging' && plan.status === 'planned')).toBe(false);
+    // Nothing of envs/staging can be applied: the apply check fails (not pending, not green) and says why.
+    const apply = await waitFor('the apply check', () => app.check(OWNER, repo, headSha, 'infra-review/apply'));
+    expect(apply).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Plan failed' } });
+    expect(apply.output.summary).toContain('`envs/staging`: the plan of');
   });
 
   it('does not plan a PR from a fork: neutral check, the comment says why, nothing stored', async () => {

@@ -73,6 +73,14 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(planComment(pr)).toContain('autoplan is off');
     expect(a.check(OWNER, repo, headSha, 'infra-review/approval')?.output.summary).toContain('Project prod has no plan risk');
     expect(await a.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
+    // Not planned yet: the apply check must not pass (a required infra-review/apply would let the PR merge
+    // with prod never planned nor applied), and `/apply` has nothing it may call done.
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'queued', output: { title: 'Waiting for /plan' } });
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.summary).toContain('`/plan -p prod`');
+    const early = await command(pr, 'alice', '/apply');
+    expect(early.reactions, early.answer).toEqual(['eyes', 'confused']);
+    expect(early.answer).not.toContain('Nothing to apply: no project');
+    expect(early.answer).toContain('`/plan -p prod`');
 
     const planned = await command(pr, 'alice', '/plan -p prod');
     expect(planned.reactions).toEqual(['eyes', 'rocket']);
@@ -96,6 +104,41 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(applied.answer).toContain('`prod`** applied');
     expect(stateValue(statePath('prod'))).toBe('v2');
     expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Applied' } });
+  });
+
+  it('does not call the PR applied (nor automerge it) while a project with autoplan off is not planned at the head', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    const repo = 'half-planned';
+    const config = 'version: 1\nprojects:\n  - name: x\n    dir: envs/x\n  - name: y\n    dir: envs/y\n    autoplan: false\napply:\n  automerge: true\n  requirements:\n    approved: false\n';
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, 'envs/x/main.tf': project(statePath('x'), 'x1'), 'envs/y/main.tf': project(statePath('y'), 'y1') },
+      { 'envs/x/main.tf': project(statePath('x'), 'x2'), 'envs/y/main.tf': project(statePath('y'), 'y2') },
+    );
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'queued', output: { title: 'Waiting for /plan and /apply' } });
+
+    const first = await command(pr, 'alice', '/apply');
+    expect(first.reactions, first.answer).toEqual(['eyes', 'rocket']);
+    expect(first.answer).toContain('`x`** applied');
+    expect(first.answer).toContain('`/plan -p y`');
+    expect(first.answer).not.toContain('Every project with changes is applied');
+    expect(stateValue(statePath('x'))).toBe('x2');
+    expect((await a.double.pullRequest(pr)).merged).toBe(false);
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'queued', output: { title: 'Waiting for /plan' } });
+
+    // A second /apply has nothing planned left to apply, but is no "nothing to apply" while y waits.
+    const again = await command(pr, 'alice', '/apply');
+    expect(again.reactions, again.answer).toEqual(['eyes', 'confused']);
+    expect(again.answer).toContain('`/plan -p y`');
+
+    expect((await command(pr, 'alice', '/plan -p y')).reactions).toEqual(['eyes', 'rocket']);
+    const last = await command(pr, 'alice', '/apply');
+    expect(last.reactions, last.answer).toEqual(['eyes', 'rocket']);
+    expect(stateValue(statePath('y'))).toBe('y2');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Applied' } });
+    expect((await a.double.pullRequest(pr)).merged).toBe(true);
   });
 
   it('keeps the other project in the checks and the comment after `/plan -p` of one, and `/apply` applies both', async () => {
@@ -169,6 +212,12 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(approval.conclusion).toBe('action_required');
     expect(approval.output.summary).toContain('@bob');
     expect(approval.output.summary).toContain('Project y has no plan risk');
-    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.summary).toBe('Projects with changes to apply: `x`. Comment `/apply` once approved.');
+    // y is affected but no plan of this head planned it: the apply check waits for it as well as for x.
+    const applyCheck = a.check(OWNER, repo, headSha, 'infra-review/apply')!;
+    expect(applyCheck).toMatchObject({ status: 'queued', output: { title: 'Waiting for /plan and /apply' } });
+    expect(applyCheck.output.summary).toContain('Still to apply: `x`.');
+    expect(applyCheck.output.summary).toContain('`y`: not planned at');
+    expect(applyCheck.output.summary).toContain('`/plan -p y`');
+    expect(planComment(pr)).toMatch(/\| <code>y<\/code> \|.*skipped/);
   });
 });

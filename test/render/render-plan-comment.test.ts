@@ -134,6 +134,14 @@ describe('renderPlanComment', () => {
     );
     expect(failed).toContain('Fix the errors above and push, or comment `/plan` to plan again.');
     expect(failed).toContain('Nothing to apply.');
+    // A project not planned at this commit (autoplan off) is no "nothing to apply": it waits for `/plan -p`.
+    const skip = (name: string) => ({ name, dir: name, workspace: 'default', status: 'skipped' as const, skippedReason: `autoplan is off for this project; comment \`/plan -p ${name}\`` });
+    const [unplanned] = renderPlanComment(input({ projects: [skip('prod')] }));
+    expect(unplanned).not.toContain('Nothing to apply.');
+    expect(unplanned).toContain('Not planned at this commit yet: comment `/plan -p prod`, then `/apply`. Until then `infra-review/apply` does not pass.');
+    const [mixed] = renderPlanComment(input({ projects: [planned('staging', analysis([dbDestroy])), skip('prod'), skip('dev')] }));
+    expect(mixed).toContain('Comment `/apply` to apply every project');
+    expect(mixed).toContain('comment `/plan -p prod`, `/plan -p dev`, then `/apply`');
   });
 
   it('shows drift, output changes and notes of a project', () => {
