@@ -32,8 +32,15 @@ import type {
   StoreEngine,
 } from './store.js';
 
-/** Errors and results are stored, never unbounded: a runaway error message must not bloat the database. */
+/** Errors and audit text are stored, never unbounded: a runaway error message must not bloat the database. */
 const MAX_TEXT = 16_000;
+/**
+ * Job results are bounded too, but far higher: a plan job's result is what `/apply`, approvals and the apply
+ * check read back (every changed file with its project), and must survive whole for a PR at GitHub's
+ * 3,000-file listing limit even when every file is a rename (two paths): 6,000 paths of about 600 characters.
+ * A result beyond this is stored as a short `{truncated, preview}`, which readers treat as no result (fail closed).
+ */
+const MAX_RESULT_TEXT = 4 * 1024 * 1024;
 /** Insert-then-read loops retry when the row they met vanished in between (released lock, finished job). */
 const MAX_RACE_RETRIES = 20;
 const ACTIVE_JOB: JobStatus[] = ['queued', 'running'];
@@ -356,7 +363,7 @@ export class KyselyStore implements Store {
         status: result.status,
         finished_at: Date.now(),
         error: result.error ? result.error.slice(0, MAX_TEXT) : null,
-        result: result.result === undefined ? null : truncateJson(result.result),
+        result: result.result === undefined ? null : truncateJson(result.result, MAX_RESULT_TEXT),
       })
       .where('id', '=', id)
       .where('owner', '=', owner)
@@ -459,7 +466,7 @@ export class KyselyStore implements Store {
         project: event.project ?? null,
         workspace: event.workspace ?? null,
         reason: event.reason ? event.reason.slice(0, MAX_TEXT) : null,
-        details: event.details ? truncateJson(event.details) : null,
+        details: event.details ? truncateJson(event.details, MAX_TEXT) : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -590,9 +597,10 @@ function planfileColumns(ref: PlanFileRef | null): Pick<PlanTable, 'planfile_loc
   return { planfile_location: ref?.location ?? null, planfile_sha256: ref?.sha256 ?? null, planfile_size: ref?.size ?? null };
 }
 
-function truncateJson(value: unknown): string {
+/** The JSON of `value` when it fits in `max` characters, else a marker with a short preview (never more than MAX_TEXT). */
+function truncateJson(value: unknown, max: number): string {
   const text = JSON.stringify(value) ?? 'null';
-  return text.length <= MAX_TEXT ? text : JSON.stringify({ truncated: true, preview: text.slice(0, MAX_TEXT - 100) });
+  return text.length <= max ? text : JSON.stringify({ truncated: true, preview: text.slice(0, MAX_TEXT - 100) });
 }
 
 function parseJson(text: string | null): unknown {

@@ -141,6 +141,28 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect((await a.double.pullRequest(pr)).merged).toBe(true);
   });
 
+  it('applies a PR that changes 300 files: its plan result is stored whole', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    a.double.setPermission('bob', 'write');
+    const repo = 'many-files';
+    // 299 documentation files besides the project's: the plan result lists every changed path (about 25 KB of JSON).
+    const docs = Object.fromEntries(Array.from({ length: 299 }, (_, index) => [`docs/runbooks/infrastructure/environment-notes/page-${String(index).padStart(3, '0')}.md`, `page ${index}\n`]));
+    const { pr, headSha } = await openPlannedPr(repo, { 'envs/prod/main.tf': project(statePath('prod'), 'v1') }, { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), ...docs });
+    const job = (await a.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' }))[0]!;
+    expect(job.result).toMatchObject({ outcome: 'published', headSha });
+    expect((job.result as { files: unknown[] }).files).toHaveLength(300);
+
+    await a.receive('pull_request_review', await a.double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    await waitFor('the approval check', () => a.check(OWNER, repo, headSha, 'infra-review/approval')?.conclusion === 'success');
+    const applied = await command(pr, 'alice', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(applied.answer).toContain('`envs/prod`** applied');
+    expect(stateValue(statePath('prod'))).toBe('v2');
+    expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Applied' } });
+  });
+
   it('keeps the other project in the checks and the comment after `/plan -p` of one, and `/apply` applies both', async () => {
     app = await startAppUnderTest();
     const a = app;

@@ -248,6 +248,59 @@ describe.each(ENGINES)('store on $name', (factory) => {
     });
   });
 
+  describe.skipIf(factory.skip)('job results', () => {
+    /** A plan result of a PR at GitHub's listing limit: 3,000 changed files, each one a rename (two paths). */
+    function planResultOf3000Files() {
+      const files = Array.from({ length: 3000 }, (_, index) => {
+        const dir = `services/team-${String(index % 40).padStart(2, '0')}/terraform/modules/component-${String(index).padStart(4, '0')}`;
+        return [
+          { path: `${dir}/main.tf`, project: `services/team-${String(index % 40).padStart(2, '0')}/terraform` },
+          { path: `${dir}/old-name-of-the-file.tf`, project: `services/team-${String(index % 40).padStart(2, '0')}/terraform` },
+        ];
+      }).flat();
+      const projects = Array.from({ length: 40 }, (_, index) => ({
+        name: `services/team-${String(index).padStart(2, '0')}/terraform`,
+        workspace: 'default',
+        dir: `services/team-${String(index).padStart(2, '0')}/terraform`,
+        workflow: 'default',
+        varFiles: [],
+        status: 'planned',
+        risk: 'medium',
+        hasChanges: true,
+      }));
+      return { outcome: 'published', headSha: 'a'.repeat(40), files, filesTruncated: true, projects };
+    }
+
+    async function finished(result: unknown, error?: string) {
+      await store.enqueueJob({ kind: 'plan', repo, pr: 300, headSha: 'a'.repeat(40), payload: {} });
+      const claimed = await store.claimJob('worker-1', ['plan']);
+      await store.finishJob(claimed!.id, 'worker-1', { status: 'succeeded', result, ...(error !== undefined ? { error } : {}) });
+      return claimed!.id;
+    }
+
+    it('keeps the whole plan result of a PR with 3,000 changed files (what /apply and approvals read back)', async () => {
+      const result = planResultOf3000Files();
+      expect(JSON.stringify(result).length).toBeGreaterThan(500_000);
+      const id = await finished(result);
+      expect((await store.getJob(id))?.result).toEqual(result);
+      expect((await store.listJobs({ repo, pr: 300, status: 'succeeded' }))[0]?.result).toEqual(result);
+    });
+
+    it('still bounds error text and audit text, and marks a result beyond its (much larger) bound as truncated', async () => {
+      const id = await finished({ small: true }, 'e'.repeat(100_000));
+      expect((await store.getJob(id))?.error).toHaveLength(16_000);
+      await store.audit({ repo, pr: 300, actor: 'alice', action: 'command:/apply', reason: 'r'.repeat(100_000), details: { text: 'd'.repeat(100_000) } });
+      const [event] = await store.listAudit({ repo, pr: 300 });
+      expect(event?.reason).toHaveLength(16_000);
+      expect(event?.details).toMatchObject({ truncated: true });
+      expect(JSON.stringify(event?.details).length).toBeLessThanOrEqual(16_000);
+      const huge = await finished({ blob: 'x'.repeat(20_000_000) });
+      const stored = (await store.getJob(huge))?.result as { truncated?: boolean; preview?: string };
+      expect(stored.truncated).toBe(true);
+      expect(stored.preview?.length).toBeLessThan(20_000);
+    });
+  });
+
   describe.skipIf(factory.skip)('lifecycle', () => {
     it('answers ping while open and fails after close', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
