@@ -127,7 +127,11 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
       ...(plan ? { plan: { headSha: plan.headSha, status: plan.status, planfileHashMatches: plan.planfile ? planfileHashMatches : false } } : {}),
       planCheckConclusion: planCheck ? (planCheck.status === 'completed' ? planCheck.conclusion : null) : null,
       baseChangedFiles,
-      approval: { satisfied: evaluation?.satisfied ?? !enforced.approved, statusLine: evaluation ? formatApprovalStatusLine(evaluation) : 'approvals could not be evaluated' },
+      approval: {
+        satisfied: evaluation?.satisfied ?? !enforced.approved,
+        statusLine: evaluation ? formatApprovalStatusLine(evaluation) : 'approvals could not be evaluated',
+        ...(evaluation?.unevaluable !== undefined ? { unevaluable: evaluation.unevaluable } : {}),
+      },
       lock: { heldByPr: lock?.pr ?? null, ...(lock ? { holder: lock.holder } : {}) },
     });
     if (unmet.length > 0) refusals.push({ project: target.name, unmet });

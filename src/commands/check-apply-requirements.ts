@@ -25,7 +25,8 @@ export interface ApplyFacts {
   planCheckConclusion?: string | null;
   /** Files changed on the base branch since the plan's base SHA that affect this project (empty: not diverged). */
   baseChangedFiles: string[];
-  approval: { satisfied: boolean; statusLine: string };
+  /** `unevaluable`: why the policy cannot be evaluated at all (ApprovalEvaluation.unevaluable); approvals cannot fix it. */
+  approval: { satisfied: boolean; statusLine: string; unevaluable?: string };
   /** Who holds the project lock now: nobody, this PR, or another PR. */
   lock: { heldByPr: number | null; holder?: string };
 }
@@ -84,7 +85,9 @@ export function checkApplyRequirements(facts: ApplyFacts): UnmetRequirement[] {
       'Merge or rebase the base branch into this PR so the plan includes those changes.',
     );
   }
-  if (!facts.approval.satisfied) {
+  if (facts.approval.unevaluable !== undefined) {
+    add('approved', facts.approval.unevaluable, 'Split the PR into PRs that change fewer than 3,000 files each; no approval can satisfy the policy for this one.');
+  } else if (!facts.approval.satisfied) {
     add('approved', `approvals are missing: ${facts.approval.statusLine}`, 'Ask the owners named in the `infra-review/approval` check to approve the current head.');
   }
   if (facts.lock.heldByPr !== null && facts.lock.heldByPr !== pr.number) {

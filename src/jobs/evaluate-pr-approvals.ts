@@ -16,6 +16,8 @@ export interface PrApprovalInput {
   author: string;
   config: InfraReviewConfig;
   changedFiles: ChangedFileInput[];
+  /** True when GitHub's listing of the PR's files was cut at its 3,000-file limit: a policy file then fails closed. */
+  changedFilesTruncated?: boolean;
   projectRisks: Readonly<Record<string, RiskLevel | undefined>>;
   /** The policy file as the caller already read it from the base branch (null: none there); read via the API when absent. */
   policyFile?: { path: string; content: string } | null;
@@ -33,6 +35,7 @@ export async function evaluatePrApprovals(octokit: GitHubClient, repo: RepoRef, 
   return evaluateApprovals({
     policyFile,
     changedFiles: input.changedFiles,
+    changedFilesTruncated: input.changedFilesTruncated === true,
     projectRisks: input.projectRisks,
     reviews,
     author: input.author,

@@ -10,6 +10,8 @@ export interface PlanJobResult {
   headSha: string;
   /** Changed files with the project each one belongs to (the riskiest, when several). */
   files: ChangedFileInput[];
+  /** True when GitHub listed only its maximum of 3,000 changed files: `files` may miss some (approvals fail closed). */
+  filesTruncated?: boolean;
   projects: PlanJobProject[];
 }
 
@@ -68,7 +70,8 @@ export function publishedPlanResults(jobs: readonly Job[]): PlanJobResult[] {
  * by that run, e.g. an autoplan of a project with autoplan off) leaves an earlier plan or failure of it
  * in place: that plan is still the newest one of this head. Projects a result does not mention keep their
  * earlier entry. Changed files are merged: a path belongs to every project any result assigned it to, and
- * to none only when no result assigned it to one. Undefined when no plan of this head was published.
+ * to none only when no result assigned it to one; the list is truncated when any result saw GitHub's listing
+ * cut. Undefined when no plan of this head was published.
  * The merged projects are the results' own entries, not copies.
  */
 export function mergeHeadPlans(results: readonly PlanJobResult[], headSha: string): PlanJobResult | undefined {
@@ -76,7 +79,10 @@ export function mergeHeadPlans(results: readonly PlanJobResult[], headSha: strin
   if (ofHead.length === 0) return undefined;
   const projects = new Map<string, PlanJobProject>();
   const files = new Map<string, Set<string>>();
+  let filesTruncated = false;
   for (const result of ofHead) {
+    // One head has one file list, but a run that saw it cut makes the merged list incomplete too.
+    if (result.filesTruncated === true) filesTruncated = true;
     for (const project of result.projects) {
       const key = projectKey(project);
       const earlier = projects.get(key);
@@ -94,6 +100,7 @@ export function mergeHeadPlans(results: readonly PlanJobResult[], headSha: strin
     outcome: 'published',
     headSha,
     files: [...files].flatMap(([path, owners]): ChangedFileInput[] => (owners.size === 0 ? [{ path, project: null }] : [...owners].map((project) => ({ path, project })))),
+    ...(filesTruncated ? { filesTruncated: true } : {}),
     projects: [...projects.values()],
   };
 }

@@ -5,7 +5,7 @@ import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
 import { findAffectedProjects, findNamedProjects, type NamedProjectsResult } from '../projects/find-affected-projects.js';
 import { isPolicyFile, policyFileCandidates } from '../policy/policy-files.js';
-import type { ChangedFileInput } from '../policy/approval-evaluation.js';
+import { approvalMetricOutcome, type ChangedFileInput } from '../policy/approval-evaluation.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { renderPlanComment, renderPlanCheckSummary } from '../render/render-plan-comment.js';
 import type { PlanCommentInput, ProjectPlanResult } from '../render/plan-comment-input.js';
@@ -13,7 +13,7 @@ import type { PlanRecord } from '../store/store.js';
 import { applyCheckStatus } from '../commands/apply-check-status.js';
 import { checkoutCommit, withWorkspace, type Workspace } from '../runner/index.js';
 import type { RepoRef } from '../github/repo-ref.js';
-import { listPrFiles, type PrFileList } from '../github/list-pr-files.js';
+import { listPrFiles, MAX_PR_FILES, type PrFileList } from '../github/list-pr-files.js';
 import { ensurePlanComment, findPlanComments, type PlanComments } from '../github/ensure-plan-comment.js';
 import { CHECK_APPLY, CHECK_PLAN, HeadCheckRuns } from '../github/ensure-check-run.js';
 import type { JobContext } from './job-context.js';
@@ -70,7 +70,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     await refreshApprovals(ctx, payload, { config: { config: prepared.config }, policyFile: prepared.policyFile, checks });
     return emptyResult('skipped');
   }
-  const { config, policyFile, planComments, changedPaths, notices, planned } = prepared;
+  const { config, policyFile, planComments, changedPaths, filesTruncated, notices, planned } = prepared;
 
   // Checked again before each publishing step: a newer push (or shutdown) during the GitHub writes,
   // which the client throttles to about one a second, must not publish a stale plan.
@@ -85,7 +85,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
 
   // 6. The plan state of this head: this run's results over the plans published earlier for it (a
   // `/plan -p X` leaves the other projects' plans of this head as they were). From the store, no request.
-  const own = ownResult(headSha, assignFiles(changedPaths, planned.fileProjects), planned.results);
+  const own = ownResult(headSha, assignFiles(changedPaths, planned.fileProjects), planned.results, filesTruncated);
   const state = await headPlanState(ctx, payload, own);
   const thisRun = new Map(own.projects.map((project, index) => [project, (planned.results[index] as PlannedProject).result]));
   const earlierPlans = state.projects.some((project) => !thisRun.has(project)) ? await ctx.services.store.listPlans({ repo: repoName, pr: payload.pr, headSha }) : [];
@@ -101,6 +101,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     author: payload.author,
     config,
     changedFiles: state.files,
+    changedFilesTruncated: state.filesTruncated === true,
     projectRisks,
     policyFile,
   });
@@ -144,17 +145,18 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   const withChanges = state.projects.some((project) => project.status === 'planned' && project.hasChanges === true);
   const history = withChanges ? await ctx.services.store.listApplies({ repo: repoName, pr: payload.pr }) : [];
   await checks.ensure({ name: CHECK_APPLY, ...applyCheckStatus({ headSha, planned: state.projects, history }) });
-  ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
+  ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
 
   return own;
 }
 
 /** What this run planned, as stored in its job result (the head's state is merged from these when read). */
-function ownResult(headSha: string, files: ChangedFileInput[], results: PlannedProject[]): PlanJobResult {
+function ownResult(headSha: string, files: ChangedFileInput[], results: PlannedProject[], filesTruncated: boolean): PlanJobResult {
   return {
     outcome: 'published',
     headSha,
     files,
+    ...(filesTruncated ? { filesTruncated: true } : {}),
     projects: results.map(
       (entry): PlanJobProject => ({
         name: entry.result.name,
@@ -219,6 +221,8 @@ type Prepared =
       policyFile: PolicyFile | null;
       planComments: PlanComments | undefined;
       changedPaths: string[];
+      /** GitHub listed its maximum of 3,000 files: `changedPaths` may miss some. */
+      filesTruncated: boolean;
       notices: string[];
       planned: Awaited<ReturnType<typeof planAffectedProjects>>;
     };
@@ -270,7 +274,14 @@ async function prepareAndPlan(
   const fileList = await listPrFiles(octokit, repo, payload.pr);
   const notices: string[] = [];
   if (fileList.truncated) {
-    notices.push(`GitHub lists at most ${fileList.files.length} changed files of a PR; files beyond that were not considered. Split this PR to plan every project.`);
+    const projects = payload.projects.length > 0 ? 'Every project counts as affected by it' : 'Every project is planned, so none is missed';
+    notices.push(
+      `GitHub lists no more than ${MAX_PR_FILES.toLocaleString('en-US')} changed files of a PR, and this PR reaches that limit: the files beyond it are unknown. ${projects}, ${
+        policyFile
+          ? `but the approval policy \`${policyFile.path}\` cannot be evaluated without them: \`infra-review/approval\` fails and \`/apply\` is refused. Split the PR.`
+          : 'and the default approval rule (no policy file) applies to every file alike. Split the PR so every changed file can be reviewed.'
+      }`,
+    );
   }
   const changedPaths = [...new Set(fileList.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename])))];
   for (const changed of changedPaths) {
@@ -282,7 +293,7 @@ async function prepareAndPlan(
   // 5. Check out the head and plan every affected project.
   await checkoutCommit({ cloneUrl: payload.cloneUrl, sha: headSha, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
   const planned = await planAffectedProjects(ctx, { payload, config, fileList, workspace, token, signal });
-  return { kind: 'planned', config, policyFile, planComments, changedPaths, notices, planned };
+  return { kind: 'planned', config, policyFile, planComments, changedPaths, filesTruncated: fileList.truncated, notices, planned };
 }
 
 /** The projects the PR affects (or the ones named by `/plan -p`) in the checked-out head, each planned unless it cannot or must not be. */
@@ -295,7 +306,7 @@ async function planAffectedProjects(
   const repoName = repoFullName(payload);
   const byName = payload.projects.length > 0;
   const affected = byName
-    ? await findNamedProjects({ names: payload.projects, checkoutDir: workspace.repoDir, config, changedFiles: fileList.files })
+    ? await findNamedProjects({ names: payload.projects, checkoutDir: workspace.repoDir, config, changedFiles: fileList.files, changedFilesTruncated: fileList.truncated })
     : await findAffectedProjects({ changedFiles: fileList.files, changedFilesTruncated: fileList.truncated, checkoutDir: workspace.repoDir, config });
   const results: PlannedProject[] = [];
   for (const project of affected.projects) {

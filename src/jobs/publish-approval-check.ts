@@ -13,15 +13,19 @@ import type { JobContext } from './job-context.js';
  */
 export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headSha: string, evaluation: ApprovalEvaluation, checks?: HeadCheckRuns): Promise<void> {
   const invalid = evaluation.errors.length > 0;
+  // No approval can make an unevaluable policy pass (more changed files than GitHub lists): a failure, like an invalid one.
+  const unevaluable = evaluation.unevaluable !== undefined;
   const blocked = evaluation.requirements.some((requirement) => requirement.blockedBy.length > 0);
-  const conclusion = evaluation.satisfied ? 'success' : invalid || blocked ? 'failure' : 'action_required';
+  const conclusion = evaluation.satisfied ? 'success' : invalid || unevaluable || blocked ? 'failure' : 'action_required';
   const title = evaluation.satisfied
     ? 'Approved'
     : invalid
       ? 'Invalid approval policy'
-      : blocked
-        ? 'Changes requested by an owner'
-        : 'Waiting for approvals';
+      : unevaluable
+        ? 'Approval policy cannot be evaluated'
+        : blocked
+          ? 'Changes requested by an owner'
+          : 'Waiting for approvals';
   const parts = [formatApprovalStatusLine(evaluation)];
   if (invalid) {
     parts.push(`The policy \`${evaluation.source.path ?? ''}\` on the base branch is invalid, so nothing can be approved until it is fixed:\n\n${evaluation.errors.map((error) => `- ${formatPolicyError(error)}`).join('\n')}`);

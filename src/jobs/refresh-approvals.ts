@@ -2,7 +2,7 @@ import type { RiskLevel } from '../plan/analysis.js';
 import { CONFIG_FILE } from '../config/config-schema.js';
 import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
-import type { ChangedFileInput } from '../policy/approval-evaluation.js';
+import { approvalMetricOutcome, type ChangedFileInput } from '../policy/approval-evaluation.js';
 import { readRepoFile } from '../github/read-repo-file.js';
 import { listPrFiles } from '../github/list-pr-files.js';
 import { CHECK_APPROVAL, ensureCheckRun, type HeadCheckRuns } from '../github/ensure-check-run.js';
@@ -55,13 +55,16 @@ export async function refreshApprovals(
   }
   const plan = await readHeadPlanState(ctx.services.store, ref);
   let files: ChangedFileInput[];
+  let filesTruncated: boolean;
   const projectRisks: Record<string, RiskLevel> = {};
   if (plan) {
     files = plan.files;
+    filesTruncated = plan.filesTruncated === true;
     for (const project of plan.projects) if (project.risk) projectRisks[project.name] = project.risk;
   } else {
     const listed = await listPrFiles(ctx.octokit, repo, ref.pr);
     files = listed.files.flatMap((file) => (file.previous_filename ? [file.filename, file.previous_filename] : [file.filename])).map((path) => ({ path, project: UNPLANNED_PROJECT }));
+    filesTruncated = listed.truncated;
   }
   const evaluation = await evaluatePrApprovals(ctx.octokit, repo, {
     pr: ref.pr,
@@ -70,10 +73,11 @@ export async function refreshApprovals(
     author: ref.author,
     config: parsed.config,
     changedFiles: files,
+    changedFilesTruncated: filesTruncated,
     projectRisks,
     ...(options.policyFile !== undefined ? { policyFile: options.policyFile } : {}),
   });
-  ctx.services.metrics.approvalEvaluations.inc({ outcome: evaluation.errors.length > 0 ? 'invalid_policy' : evaluation.satisfied ? 'satisfied' : 'pending' });
+  ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
   if (publish) {
     await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options.checks);
     // The plan comment's one-line approval status follows the check (only when a plan comment exists).

@@ -45,10 +45,18 @@ export type TeamMembersResolver = (org: string, teamSlug: string) => Promise<str
 /** A user's permission on the repository. */
 export type PermissionResolver = (login: string) => Promise<RepositoryPermission>;
 
+/** Why a policy cannot be evaluated when the changed-file list is cut at GitHub's limit (its "list files" API lists at most 3,000). */
+export const TRUNCATED_FILES_REASON = 'this PR changes 3,000 files or more; GitHub lists no more than 3,000, so the approval policy cannot be evaluated: split the PR';
+
 export interface EvaluateApprovalsInput {
   /** The first policy file found on the base branch (see policyFileCandidates), or null when there is none. */
   policyFile: { path: string; content: string } | null;
   changedFiles: ChangedFileInput[];
+  /**
+   * True when `changedFiles` is cut at GitHub's listing limit: files beyond it are unknown, so rules and
+   * risk sections that would own them cannot be applied, and a policy file can never be satisfied.
+   */
+  changedFilesTruncated?: boolean;
   /** Plan risk per project. A project missing here is treated as `critical` (fail closed). */
   projectRisks: Readonly<Record<string, RiskLevel | undefined>>;
   reviews: ReviewInput[];
@@ -95,17 +103,26 @@ export interface ApprovalEvaluation {
   headSha: string;
   /** Policy errors (an invalid policy is never satisfied). */
   errors: PolicyError[];
+  /** Set when the policy cannot be evaluated at all (the PR has more changed files than GitHub lists): never satisfied, and this says why. */
+  unevaluable?: string;
   requirements: ApprovalRequirement[];
   /** Human-readable explanations: ignored reviews, email owners, the default that applied, unowned files. */
   notes: string[];
 }
 
-/** The metrics label (`infra_review_approval_evaluations_total{outcome}`) and the icon of the status line. */
-export type ApprovalOutcome = 'satisfied' | 'pending' | 'blocked' | 'invalid_policy';
+/** The icon of the status line, and (`blocked` counted as `pending`) the metrics label `infra_review_approval_evaluations_total{outcome}`. */
+export type ApprovalOutcome = 'satisfied' | 'pending' | 'blocked' | 'invalid_policy' | 'unevaluable';
 
 export function approvalOutcome(evaluation: ApprovalEvaluation): ApprovalOutcome {
   if (evaluation.errors.length > 0) return 'invalid_policy';
+  if (evaluation.unevaluable !== undefined) return 'unevaluable';
   if (evaluation.satisfied) return 'satisfied';
   // blocked: approvals alone cannot fix it (a change request, or a rule that cannot be met as written)
   return evaluation.requirements.some((r) => !r.satisfied && (r.blockedBy.length > 0 || r.problems.length > 0)) ? 'blocked' : 'pending';
+}
+
+/** The `outcome` label of `infra_review_approval_evaluations_total`. */
+export function approvalMetricOutcome(evaluation: ApprovalEvaluation): Exclude<ApprovalOutcome, 'blocked'> {
+  const outcome = approvalOutcome(evaluation);
+  return outcome === 'blocked' ? 'pending' : outcome;
 }

@@ -12,13 +12,14 @@
  * approval from the same reviewer (GitHub keeps change requests across pushes).
  */
 import { compareRisk, type RiskLevel } from '../plan/analysis.js';
-import type {
-  ApprovalEvaluation,
-  ApprovalRequirement,
-  ChangedFileInput,
-  EvaluateApprovalsInput,
-  RepositoryPermission,
-  ReviewInput,
+import {
+  TRUNCATED_FILES_REASON,
+  type ApprovalEvaluation,
+  type ApprovalRequirement,
+  type ChangedFileInput,
+  type EvaluateApprovalsInput,
+  type RepositoryPermission,
+  type ReviewInput,
 } from './approval-evaluation.js';
 import { lastMatchingRule } from './match-owners.js';
 import type { Owner, PolicyRule, PolicySection } from './owners-policy.js';
@@ -57,8 +58,12 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
     }
   }
 
-  // 1. No policy file: the configured default applies.
+  // 1. No policy file: the configured default applies. It asks the same of every changed file, so files
+  // beyond GitHub's listing limit change nothing: it is still evaluated.
   if (input.policyFile === null) {
+    if (input.changedFilesTruncated) {
+      notes.push('GitHub lists no more than 3,000 changed files of a PR and this PR reaches that limit; the default rule applies to every changed file alike, listed or not.');
+    }
     const requirement = await evaluateDefault(input, paths, reviews, membership, notes);
     const requirements = requirement ? [requirement] : [];
     return {
@@ -103,6 +108,13 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
   const unowned = paths.filter((path) => !ownedFiles.has(path));
   if (unowned.length > 0) {
     notes.push(`${unowned.length} changed file${unowned.length === 1 ? ' has' : 's have'} no owner in ${input.policyFile.path}, so the policy requires no approval for ${unowned.length === 1 ? 'it' : 'them'}: ${listFiles(unowned)}.`);
+  }
+
+  // 4. Files beyond GitHub's listing limit are unknown: a rule or risk section owning one of them would be
+  // missed, so the policy cannot be satisfied (fail closed). The requirements of the listed files are kept.
+  if (input.changedFilesTruncated) {
+    notes.push(`${TRUNCATED_FILES_REASON.charAt(0).toUpperCase()}${TRUNCATED_FILES_REASON.slice(1)}.`);
+    return { satisfied: false, source, headSha: input.headSha, errors: [], unevaluable: TRUNCATED_FILES_REASON, requirements, notes };
   }
 
   return {

@@ -16,6 +16,8 @@ export function formatApprovalStatusLine(evaluation: ApprovalEvaluation): string
     const n = evaluation.errors.length;
     return `❌ **Approvals:** ${code(evaluation.source.path ?? 'the policy file')} is invalid (${n} error${n === 1 ? '' : 's'}); nothing can be approved until it is fixed.`;
   }
+  // The reason is our own text (no untrusted input).
+  if (evaluation.unevaluable !== undefined) return `❌ **Approvals:** ${evaluation.unevaluable}.`;
   const total = evaluation.requirements.length;
   const met = evaluation.requirements.filter((r) => r.satisfied).length;
   const source = evaluation.source.kind === 'default' ? ' (default rule: no policy file)' : '';

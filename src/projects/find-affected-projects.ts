@@ -73,15 +73,21 @@ export const TRUNCATED_REASON = 'the PR changes more files than GitHub lists, so
 export async function findAffectedProjects(input: FindAffectedProjectsInput): Promise<AffectedProjectsResult> {
   const graph = await buildModuleGraph(input.checkoutDir);
   const changedPaths = expandChangedPaths(input.changedFiles);
-  const select = () =>
-    input.changedFilesTruncated
-      ? withErrors(graph, listProjects(graph, input.config).map((project) => affected(project, TRUNCATED_REASON)))
-      : selectAffectedProjects(graph, input.config, changedPaths);
+  const select = () => (input.changedFilesTruncated ? everyProject(graph, input.config, changedPaths) : selectAffectedProjects(graph, input.config, changedPaths));
   const first = select();
   // Syntax errors only matter where something will be planned: parse the rest of those directories now.
   await checkDirectories(graph, first.projects.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]));
   // Select again so the errors just found attach to their projects (skipped files hold no module calls).
   return select();
+}
+
+/**
+ * Every project of the repository as affected (the changed-file list is incomplete), each with the listed
+ * changed paths that do affect it, so approvals still map the known files to their projects.
+ */
+function everyProject(graph: ModuleGraph, config: InfraReviewConfig, changedPaths: readonly string[]): AffectedProjectsResult {
+  const filesOf = new Map(selectAffectedProjects(graph, config, changedPaths).projects.map((project) => [project.name, project.files]));
+  return withErrors(graph, listProjects(graph, config).map((project) => affected(project, TRUNCATED_REASON, filesOf.get(project.name) ?? [])));
 }
 
 export interface FindNamedProjectsInput {
@@ -94,6 +100,8 @@ export interface FindNamedProjectsInput {
    * those files affect, as for an autoplan (approvals need that mapping whichever projects are planned).
    */
   changedFiles?: readonly ChangedFile[];
+  /** True when `changedFiles` is cut at GitHub's listing limit: every project then counts as affected in `fileOwners`. */
+  changedFilesTruncated?: boolean;
 }
 
 export interface NamedProjectsResult extends AffectedProjectsResult {
@@ -121,7 +129,7 @@ export async function findNamedProjects(input: FindNamedProjectsInput): Promise<
       return suggestion === undefined ? { name } : { name, suggestion };
     });
   const fileOwners = input.changedFiles
-    ? selectAffectedProjects(graph, input.config, expandChangedPaths(input.changedFiles)).projects
+    ? (input.changedFilesTruncated ? everyProject : selectAffectedProjects)(graph, input.config, expandChangedPaths(input.changedFiles)).projects
     : [];
   const filesOf = new Map(fileOwners.map((owner) => [owner.name, owner.files]));
   await checkDirectories(graph, found.flatMap((project) => [project.dir, ...moduleDependencies(graph, project.dir)]));

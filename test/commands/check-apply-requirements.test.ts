@@ -56,6 +56,13 @@ describe('checkApplyRequirements', () => {
     expect(unmet.every((u) => u.fix.length > 0)).toBe(true);
   });
 
+  it('refuses `approved` with the reason when the policy cannot be evaluated, and says to split the PR', () => {
+    const reason = 'this PR changes 3,000 files or more; GitHub lists no more than 3,000, so the approval policy cannot be evaluated: split the PR';
+    const unmet = checkApplyRequirements(facts({ approval: { satisfied: false, statusLine: `❌ **Approvals:** ${reason}.`, unevaluable: reason } }));
+    expect(unmet).toEqual([{ requirement: 'approved', problem: reason, fix: expect.stringContaining('Split the PR') }]);
+    expect(unmet[0]!.problem).not.toContain('approvals are missing');
+  });
+
   it('skips requirements turned off in config', () => {
     const enforced = { ...allOn, approved: false, locked: false };
     expect(names(facts({ enforced, approval: { satisfied: false, statusLine: '' }, lock: { heldByPr: 3 } }))).toEqual([]);

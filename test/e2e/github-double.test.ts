@@ -129,6 +129,18 @@ describe('GitHub double', () => {
       expect(pages.map((r) => r.query.page ?? '1')).toEqual(['1', '2']);
     });
 
+    it('lists at most 3,000 files of a PR, as GitHub does, while changed_files counts them all', async () => {
+      const many = Object.fromEntries(Array.from({ length: 3001 }, (_, index) => [`many/file-${String(index).padStart(4, '0')}.md`, `${index}\n`]));
+      await double.pushCommit(OWNER, REPO, 'huge', many, 'Many files');
+      const opened = await double.openPullRequest({ owner: OWNER, repo: REPO, head: 'huge', author: 'alice', title: 'Many files' });
+      const files = await octokit.paginate(octokit.rest.pulls.listFiles, { owner: OWNER, repo: REPO, pull_number: opened.pull_request.number, per_page: 100 });
+      expect(files).toHaveLength(3000);
+      expect(files.at(-1)?.filename).toBe('many/file-2999.md');
+      const { data } = await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: opened.pull_request.number });
+      expect(data.changed_files).toBe(3001);
+      await double.closePullRequest({ owner: OWNER, repo: REPO, number: opened.pull_request.number });
+    });
+
     it('reports head and base SHAs of the real repository', async () => {
       const { data } = await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 1 });
       expect(data.head.sha).toBe(await double.resolveRef(OWNER, REPO, 'refs/heads/feature'));

@@ -163,6 +163,41 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(a.check(OWNER, repo, headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Applied' } });
   });
 
+  it('fails the approval policy closed when the PR changes more files than GitHub lists, and `/apply` says why', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    a.double.setPermission('bob', 'write');
+    const repo = 'too-many-files';
+    const reason = 'this PR changes 3,000 files or more; GitHub lists no more than 3,000, so the approval policy cannot be evaluated: split the PR';
+    // 3,000 documentation files sort before envs/: GitHub's listing stops before the one file @bob owns.
+    const docs = Object.fromEntries(Array.from({ length: 3000 }, (_, index) => [`docs/page-${String(index).padStart(4, '0')}.md`, `page ${index}\n`]));
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/INFRAOWNERS': '/envs/prod/  @bob\n', 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), ...docs },
+    );
+    // The known project is still planned; the comment says why approvals cannot pass.
+    expect(a.check(OWNER, repo, headSha, 'infra-review/plan')).toMatchObject({ conclusion: 'success' });
+    expect(planComment(pr)).toContain('GitHub lists no more than 3,000 changed files of a PR');
+    const approval = a.check(OWNER, repo, headSha, 'infra-review/approval')!;
+    expect(approval).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Approval policy cannot be evaluated' } });
+    expect(approval.output.summary).toContain(reason);
+
+    // No approval makes it pass: the owner of the unlisted file approving changes nothing.
+    await a.receive('pull_request_review', await a.double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    await waitFor('the approval job after the review', async () =>
+      (await a.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'approval' })).some((job) => job.status === 'succeeded'),
+    );
+    expect(a.check(OWNER, repo, headSha, 'infra-review/approval')).toMatchObject({ conclusion: 'failure', output: { title: 'Approval policy cannot be evaluated' } });
+
+    const refused = await command(pr, 'alice', '/apply');
+    expect(refused.reactions, refused.answer).toEqual(['eyes', 'confused']);
+    expect(refused.answer).toContain(`**approved**: ${reason}`);
+    expect(refused.answer).toContain('Split the PR');
+    expect(stateValue(statePath('prod'))).toBeUndefined();
+  });
+
   it('keeps the other project in the checks and the comment after `/plan -p` of one, and `/apply` applies both', async () => {
     app = await startAppUnderTest();
     const a = app;

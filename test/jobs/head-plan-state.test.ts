@@ -159,6 +159,15 @@ describe('mergeHeadPlans', () => {
     ]);
   });
 
+  it('marks the merged file list as truncated when any plan of the head saw GitHub cut the listing', () => {
+    const full = result([project('prod')]);
+    expect(mergeHeadPlans([full, result([project('staging')])], HEAD)?.filesTruncated).toBeUndefined();
+    expect(mergeHeadPlans([full, result([project('staging')], { filesTruncated: true })], HEAD)?.filesTruncated).toBe(true);
+    expect(mergeHeadPlans([result([project('prod')], { filesTruncated: true }), full], HEAD)?.filesTruncated).toBe(true);
+    // A truncated listing of an older head says nothing about this one.
+    expect(mergeHeadPlans([result([project('prod')], { headSha: OLD, filesTruncated: true }), full], HEAD)?.filesTruncated).toBeUndefined();
+  });
+
   it('returns the results\' own project entries (the plan job tells its own from earlier ones by identity)', () => {
     const own = project('x');
     const merged = mergeHeadPlans([result([project('y')]), result([own])], HEAD);

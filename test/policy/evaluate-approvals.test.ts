@@ -326,6 +326,48 @@ describe('evaluateApprovals: no policy file', () => {
   });
 });
 
+describe('evaluateApprovals: more changed files than GitHub lists', () => {
+  const REASON = 'this PR changes 3,000 files or more; GitHub lists no more than 3,000, so the approval policy cannot be evaluated: split the PR';
+  // The listed files are documentation nobody owns; a file of envs/prod beyond the listing would need @acme/sre.
+  const listed = Array.from({ length: 3000 }, (_, index) => ({ path: `docs/page-${index}.md`, project: null }));
+  const policy = '/envs/prod/ @acme/sre\n[risk:high]\n* @acme/security\n';
+
+  it('shows the fail-open it prevents: on the listed files alone the policy asks for nothing', async () => {
+    expect((await evaluateApprovals(input({ policy, changedFiles: listed, projectRisks: {} }))).satisfied).toBe(true);
+  });
+
+  it('can never be satisfied when the list is truncated, whatever approvals there are, and says why', async () => {
+    const reviews = [review('sam', 'APPROVED'), review('sec1', 'APPROVED')];
+    const result = await evaluateApprovals(input({ policy, changedFiles: listed, projectRisks: {}, changedFilesTruncated: true, reviews }));
+    expect(result.satisfied).toBe(false);
+    expect(result.unevaluable).toBe(REASON);
+    expect(result.notes.join('\n')).toContain('GitHub lists no more than 3,000, so the approval policy cannot be evaluated: split the PR.');
+    // Known files still get their requirements (an owner can see the rest of what the policy asks).
+    const owned = await evaluateApprovals(input({ changedFiles: [{ path: 'envs/prod/main.tf', project: 'prod' }], changedFilesTruncated: true, reviews }));
+    expect(owned.satisfied).toBe(false);
+    expect(owned.requirements).toMatchObject([{ pattern: '*.tf', satisfied: true }]);
+    expect(owned.unevaluable).toBe(REASON);
+  });
+
+  it('fails closed with a CODEOWNERS fallback too, and keeps an invalid policy reported as invalid', async () => {
+    const codeowners = await evaluateApprovals(input({ policyFile: { path: '.github/CODEOWNERS', content: '* @bob\n' }, changedFilesTruncated: true, reviews: [review('bob', 'APPROVED')] }));
+    expect(codeowners).toMatchObject({ satisfied: false, unevaluable: REASON });
+    const invalid = await evaluateApprovals(input({ policy: '[risk:extreme]\n* @bob\n', changedFilesTruncated: true }));
+    expect(invalid.satisfied).toBe(false);
+    expect(invalid.errors.length).toBeGreaterThan(0);
+  });
+
+  it('still evaluates the default rule without a policy file: it asks the same of every changed file, listed or not', async () => {
+    const permissionOf = async (login: string): Promise<RepositoryPermission> => (login === 'writer' ? 'write' : 'none');
+    const waiting = await evaluateApprovals(input({ policy: null, permissionOf, changedFiles: listed, changedFilesTruncated: true }));
+    expect(waiting.satisfied).toBe(false);
+    expect(waiting.unevaluable).toBeUndefined();
+    const approved = await evaluateApprovals(input({ policy: null, permissionOf, changedFiles: listed, changedFilesTruncated: true, reviews: [review('writer', 'APPROVED')] }));
+    expect(approved.satisfied).toBe(true);
+    expect(approved.notes.join('\n')).toContain('GitHub lists no more than 3,000');
+  });
+});
+
 describe('evaluateApprovals: invalid policy', () => {
   it('fails closed and lists every error with its line', async () => {
     const result = await evaluateApprovals(input({ policy: '*.tf @acme/sre\n!x/ @a\n[Prod][0]\n', reviews: [review('sam', 'APPROVED')] }));

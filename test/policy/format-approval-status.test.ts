@@ -54,6 +54,13 @@ describe('formatApprovalStatusLine', () => {
     expect(formatApprovalStatusLine(invalid)).toBe('❌ **Approvals:** `.github/INFRAOWNERS` is invalid (1 error); nothing can be approved until it is fixed.');
   });
 
+  it('gives the reason, not a count of requirements met, when the policy cannot be evaluated (more files than GitHub lists)', () => {
+    const reason = 'this PR changes 3,000 files or more; GitHub lists no more than 3,000, so the approval policy cannot be evaluated: split the PR';
+    const cut = evaluation([requirement({ satisfied: true, approvedBy: ['sam'], stillNeededFrom: [] })], { satisfied: false, unevaluable: reason });
+    expect(formatApprovalStatusLine(cut)).toBe(`❌ **Approvals:** ${reason}.`);
+    expect(approvalOutcome(cut)).toBe('unevaluable');
+  });
+
   it('labels the default rule', () => {
     const line = formatApprovalStatusLine(
       evaluation([requirement({ line: null, pattern: null, owners: [], stillNeededFrom: ['any collaborator with write access other than the author'] })], {

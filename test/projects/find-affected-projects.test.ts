@@ -182,6 +182,21 @@ describe('findAffectedProjects', () => {
       ['envs/staging', TRUNCATED_REASON],
     ]);
   });
+
+  it('still maps the listed files to the projects they affect when the list is truncated (approvals use the mapping)', async () => {
+    const checkoutDir = await writeTree(MONOREPO);
+    roots.push(checkoutDir);
+    const changedFiles = modified('envs/staging/main.tf', 'modules/network/main.tf', 'README.md');
+    const result = await findAffectedProjects({ changedFiles, changedFilesTruncated: true, checkoutDir, config: config() });
+    expect(result.projects.map((p) => [p.name, p.files])).toEqual([
+      ['bootstrap', []],
+      ['envs/prod', ['modules/network/main.tf']],
+      ['envs/staging', ['envs/staging/main.tf', 'modules/network/main.tf']],
+    ]);
+    // `/plan -p` of one project: every project counts as affected (some of their files may be unlisted).
+    const named = await findNamedProjects({ names: ['envs/staging'], checkoutDir, config: config(), changedFiles, changedFilesTruncated: true });
+    expect(named.fileOwners.map((p) => [p.name, p.files])).toEqual(result.projects.map((p) => [p.name, p.files]));
+  });
 });
 
 describe('findNamedProjects', () => {

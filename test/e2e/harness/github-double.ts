@@ -55,6 +55,9 @@ import type {
   WebhookUser,
 } from './webhook-payloads.js';
 
+/** GitHub's "List pull requests files" returns at most this many files. */
+const MAX_LISTED_PR_FILES = 3000;
+
 /**
  * A local stand-in for GitHub (Enterprise) that the built app talks to over real HTTP:
  * the REST API under `/api/v3` (what Probot uses when GHE_HOST is set) and git smart HTTP
@@ -969,7 +972,8 @@ export class GitHubDouble {
     this.on('GET', '/repos/{owner}/{repo}/pulls/{pull_number}', 'installation', async (ctx) => ({ status: 200, body: await this.pullShape(this.pullFromParams(ctx)) }));
     this.on('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/files', 'installation', async (ctx) => {
       const pull = this.pullFromParams(ctx);
-      return this.paginate(ctx, await this.pullFiles(pull));
+      // GitHub lists at most 3,000 files of a PR (the rest are simply not listed; `changed_files` counts them all).
+      return this.paginate(ctx, (await this.pullFiles(pull)).slice(0, MAX_LISTED_PR_FILES));
     });
     this.on('PUT', '/repos/{owner}/{repo}/pulls/{pull_number}/merge', 'installation', (ctx) => this.mergePull(ctx));
     this.on('GET', '/repos/{owner}/{repo}/pulls/{pull_number}/reviews', 'installation', (ctx) => {
