@@ -4,14 +4,15 @@
  */
 const args: string[] = JSON.parse(process.env.BENCH_ARGS ?? '[]') as string[];
 
-/** The positive number after `--name`, or `fallback` when the flag is absent. */
-export function numberFlag(name: string, fallback: number, options: { integer?: boolean } = {}): number {
+/** The positive (or, with `allowZero`, non-negative) number after `--name`, or `fallback` when the flag is absent. */
+export function numberFlag(name: string, fallback: number, options: { integer?: boolean; allowZero?: boolean } = {}): number {
   const at = args.indexOf(`--${name}`);
   if (at === -1) return fallback;
   const raw = args[at + 1];
   const value = Number(raw);
-  if (raw === undefined || !Number.isFinite(value) || value <= 0 || (options.integer && !Number.isInteger(value))) {
-    throw new Error(`--${name} needs a positive ${options.integer ? 'whole ' : ''}number, got ${JSON.stringify(raw ?? '')}`);
+  const tooSmall = options.allowZero ? value < 0 : value <= 0;
+  if (raw === undefined || raw.trim() === '' || !Number.isFinite(value) || tooSmall || (options.integer && !Number.isInteger(value))) {
+    throw new Error(`--${name} needs a ${options.allowZero ? 'non-negative' : 'positive'} ${options.integer ? 'whole ' : ''}number, got ${JSON.stringify(raw ?? '')}`);
   }
   return value;
 }
