@@ -60,7 +60,6 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib
 COPY package.json app.yml ./
-COPY views ./views
 COPY schema ./schema
 RUN groupadd --system --gid 10001 infrareview \
  && useradd --system --uid 10001 --gid infrareview --home-dir /app --shell /usr/sbin/nologin infrareview \

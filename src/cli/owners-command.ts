@@ -8,10 +8,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { normalizePath } from '../policy/compile-pattern.js';
-import { matchOwners } from '../policy/match-owners.js';
-import { formatPolicyError } from '../policy/owners-policy.js';
-import { parseOwnersPolicy } from '../policy/parse-owners-policy.js';
 import { CliError } from './cli-error.js';
 
 export interface OwnersLine {
@@ -43,6 +39,13 @@ export function registerOwnersCommand(program: Command, io: OwnersCommandIo = pr
 }
 
 export async function runOwnersCommand(policyFile: string, paths: string[], io: OwnersCommandIo = processIo): Promise<void> {
+  // The policy parser and matcher load when this command runs: the other commands start without them.
+  const [{ normalizePath }, { matchOwners }, { formatPolicyError }, { parseOwnersPolicy }] = await Promise.all([
+    import('../policy/compile-pattern.js'),
+    import('../policy/match-owners.js'),
+    import('../policy/owners-policy.js'),
+    import('../policy/parse-owners-policy.js'),
+  ]);
   let text: string;
   try {
     text = await readFile(policyFile, 'utf8');

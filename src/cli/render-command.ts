@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Document, LineCounter } from 'yaml';
-import type { PlanAnalysis } from '../plan/analysis.js';
-import { analysisJsonPieces } from '../plan/analysis-json.js';
+import type { PlanAnalysis, ResourceChangeAnalysis } from '../plan/analysis.js';
+import { analysisJsonPieces, changeJsonText } from '../plan/analysis-json.js';
+import type { AnalyzePlanOptions } from '../plan/analyze-plan.js';
 import { analyzePlanFile } from '../plan/analyze-plan-file.js';
 import { PlanInputError } from '../plan/plan-model.js';
 import type { RiskConfig } from '../plan/risk-config.js';
 import { CliError } from './cli-error.js';
-import { tuneV8ForRendering } from './v8-tuning.js';
 
 // The YAML parser, zod schemas and Handlebars load only when a run needs them (--config, markdown):
 // `render --format json` on a big plan should cost little more than parsing it.
@@ -43,22 +43,32 @@ export function registerRenderCommand(program: Command): void {
 
 export async function runRender(planFile: string, options: RenderCommandOptions): Promise<void> {
   const risk = options.config === undefined ? undefined : await loadRiskConfig(options.config);
-  let analysis: PlanAnalysis;
-  try {
-    // Streamed: the plan is never held whole, only one small record per change (analyze-plan-file.ts).
-    analysis = analyzePlanFile(planFile, risk === undefined ? {} : { risk });
-  } catch (error) {
-    throw planError(planFile, error);
+  const analyze = <C>(keep: Pick<AnalyzePlanOptions<C>, 'keepChange'>): PlanAnalysis<C> => {
+    try {
+      // Streamed: the plan is never held whole, only one small record per change (analyze-plan-file.ts).
+      return analyzePlanFile<C>(planFile, { ...keep, ...(risk === undefined ? {} : { risk }) });
+    } catch (error) {
+      throw planError(planFile, error);
+    }
+  };
+
+  if (options.outDir === undefined && options.format === 'json') {
+    // Nothing is rendered: each change is kept as its JSON text only.
+    const analysis = analyze({ keepChange: changeJsonText });
+    await writePieces(analysisJsonPieces(analysis));
+    if (analysis.errored) throw erroredPlan(planFile);
+    return;
   }
 
+  const analysis = analyze<ResourceChangeAnalysis>({});
   if (options.format === 'json') await writePieces(analysisJsonPieces(analysis));
-  if (options.format === 'markdown' || options.outDir !== undefined) {
-    tuneV8ForRendering();
-    const { renderPlanComment } = await import('../render/render-plan-comment.js');
-    let bodies: string[];
-    try {
-      // Rendering a change's diff reads that change from the file again.
-      bodies = renderPlanComment({
+  const { renderPlanComment } = await import('../render/render-plan-comment.js');
+  let bodies: string[];
+  try {
+    // Rendering a change's diff reads that change from the file again. Without --out-dir only body 1
+    // is printed: the others are measured (body 1 says "part 1 of N"), never put together.
+    bodies = renderPlanComment(
+      {
         headSha: '',
         projects: [
           {
@@ -69,16 +79,19 @@ export async function runRender(planFile: string, options: RenderCommandOptions)
             analysis,
           },
         ],
-      });
-    } catch (error) {
-      throw planError(planFile, error);
-    }
-    if (options.format === 'markdown') process.stdout.write(bodies[0] ?? '');
-    if (options.outDir !== undefined) await writeBodies(options.outDir, bodies);
+      },
+      options.outDir === undefined ? { keepBodies: 1 } : {},
+    );
+  } catch (error) {
+    throw planError(planFile, error);
   }
-  if (analysis.errored) {
-    throw new CliError(`${planFile}: the plan is marked errored (terraform plan failed); the analysis above is incomplete`, 1);
-  }
+  if (options.format === 'markdown') process.stdout.write(bodies[0] ?? '');
+  if (options.outDir !== undefined) await writeBodies(options.outDir, bodies);
+  if (analysis.errored) throw erroredPlan(planFile);
+}
+
+function erroredPlan(planFile: string): CliError {
+  return new CliError(`${planFile}: the plan is marked errored (terraform plan failed); the analysis above is incomplete`, 1);
 }
 
 /**

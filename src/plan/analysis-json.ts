@@ -4,6 +4,7 @@
  * it (so producing it never renders a diff), and nothing here carries an attribute value.
  */
 import type { PlanAnalysis, ResourceChangeAnalysis } from './analysis.js';
+import { flattenString } from './flatten-string.js';
 
 export interface AnalysisJsonChange {
   address: string;
@@ -58,6 +59,36 @@ function toChangeJson(change: ResourceChangeAnalysis): AnalysisJsonChange {
   return entry;
 }
 
+/** The keys of an entry of `changes`, in the order {@link toChangeJson} writes them. */
+const CHANGE_KEYS = ['address', 'actions', 'risk', 'reasons', 'action', 'previous_address', 'importing', 'deposed', 'action_reason'] as const;
+
+/**
+ * A change as `render --format json` keeps it while the rest of the plan is read: the values of its
+ * entry of `changes`, as a compact JSON array in {@link CHANGE_KEYS} order (null for an absent key,
+ * trailing ones left out), e.g. `["aws_s3_bucket.logs",["create"],"low",["creates aws_s3_bucket.logs"],"create"]`.
+ * One flat string per change, about 130 bytes, instead of a record with its arrays and strings.
+ */
+export type ChangeJsonText = string & { readonly __changeJsonText: true };
+
+/** What {@link PlanAnalyzer} keeps of each change for `render --format json` (its `keepChange`). */
+export function changeJsonText(change: ResourceChangeAnalysis): ChangeJsonText {
+  const entry: Partial<Record<(typeof CHANGE_KEYS)[number], unknown>> = toChangeJson(change);
+  const values = CHANGE_KEYS.map((key) => entry[key] ?? null);
+  while (values.length > 0 && values[values.length - 1] === null) values.pop();
+  return flattenString(JSON.stringify(values) as ChangeJsonText);
+}
+
+/** The entry of `changes` for a change kept either way. */
+function changeEntry(change: ResourceChangeAnalysis | ChangeJsonText): AnalysisJsonChange {
+  if (typeof change !== 'string') return toChangeJson(change);
+  const values = JSON.parse(change) as unknown[];
+  const entry: Record<string, unknown> = {};
+  CHANGE_KEYS.forEach((key, i) => {
+    if (values[i] !== undefined && values[i] !== null) entry[key] = values[i];
+  });
+  return entry as unknown as AnalysisJsonChange;
+}
+
 const CHANGES_KEY = '\n  "changes": []';
 
 /**
@@ -65,7 +96,7 @@ const CHANGES_KEY = '\n  "changes": []';
  * `pieceLength` characters: a 10,000-change analysis is never one string, nor one object tree. Small
  * pieces die young: written out before the next garbage collection, they never reach the old space.
  */
-export function* analysisJsonPieces(analysis: PlanAnalysis, pieceLength = 16 * 1024): Generator<string> {
+export function* analysisJsonPieces(analysis: PlanAnalysis<ResourceChangeAnalysis | ChangeJsonText>, pieceLength = 16 * 1024): Generator<string> {
   const frame = JSON.stringify(toAnalysisJson({ ...analysis, changes: [] }), null, 2);
   // The only raw `"changes": []` in the frame is the key: quotes inside values are escaped.
   const at = frame.indexOf(CHANGES_KEY);
@@ -76,7 +107,7 @@ export function* analysisJsonPieces(analysis: PlanAnalysis, pieceLength = 16 * 1
   let piece = `${frame.slice(0, at)}\n  "changes": [`;
   for (let i = 0; i < analysis.changes.length; i++) {
     // Nested two levels deep: every line of the element's own indented text moves right by four.
-    piece += `${i === 0 ? '' : ','}\n    ${JSON.stringify(toChangeJson(analysis.changes[i] as ResourceChangeAnalysis), null, 2).replaceAll('\n', '\n    ')}`;
+    piece += `${i === 0 ? '' : ','}\n    ${JSON.stringify(changeEntry(analysis.changes[i] as ResourceChangeAnalysis | ChangeJsonText), null, 2).replaceAll('\n', '\n    ')}`;
     if (piece.length >= pieceLength) {
       yield piece;
       piece = '';

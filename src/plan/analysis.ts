@@ -61,13 +61,17 @@ export interface OutputChangeAnalysis {
   diff: string;
 }
 
-export interface PlanAnalysis {
+/**
+ * `C` is what the analysis kept of each change: the change itself everywhere but in `render --format
+ * json`, which keeps only each change's JSON text (analyze-plan.ts, `keepChange`).
+ */
+export interface PlanAnalysis<C = ResourceChangeAnalysis> {
   formatVersion: string;
   terraformVersion?: string;
   summary: PlanSummary;
   risk: { level: RiskLevel; reasons: string[] };
   /** Every resource change except no-ops (a no-op that moves or imports an object is kept, as Terraform shows it) and deleted data sources. */
-  changes: ResourceChangeAnalysis[];
+  changes: C[];
   /** Changes made outside Terraform (resource_drift). */
   drift: ResourceChangeAnalysis[];
   outputs: OutputChangeAnalysis[];

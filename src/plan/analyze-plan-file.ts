@@ -12,12 +12,12 @@
  * column, exactly as before, and odd but valid input gets exactly the in-memory result.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import type { PlanAnalysis } from './analysis.js';
-import { analyzePlan, type AnalyzePlanOptions, PLAN_REST_FIELDS, PlanAnalyzer, type RawChangeStore } from './analyze-plan.js';
-import { decodePlanText, parsePlanJson, PlanInputError, type RawResourceChange, validateChangeEntry, validatePlanShape } from './plan-model.js';
+import type { PlanAnalysis, ResourceChangeAnalysis } from './analysis.js';
+import { analyzePlan, type AnalyzePlanOptions, type KeepChange, PLAN_REST_FIELDS, PlanAnalyzer, type RawChangeStore } from './analyze-plan.js';
+import { decodePlanText, parsePlanJson, PlanInputError, type RawPlan, type RawResourceChange, validateChangeEntry, validatePlanShape } from './plan-model.js';
 import { type MemberMode, PlanJsonScanner, type PlanScanHandler, PlanStreamStop } from './scan-plan-json.js';
 
-export interface AnalyzePlanFileOptions extends AnalyzePlanOptions {
+export interface AnalyzePlanFileOptions<C = ResourceChangeAnalysis> extends AnalyzePlanOptions<C> {
   /** Bytes read at a time (default 64 KiB); tests use a few bytes to cut every token somewhere. */
   chunkSize?: number;
 }
@@ -61,7 +61,7 @@ class EntrySpans implements RawChangeStore {
     return this.count++;
   }
 
-  /** The header and then the diff of a change ask for the same entry: the last one is kept. */
+  /** A change's fields, header, diff and reasons are read one after another: the last entry parsed is kept. */
   private lastRef = -1;
   private last: RawResourceChange | undefined;
 
@@ -137,21 +137,21 @@ interface ScanWindow {
 }
 
 /** Receives the scanner's spans: parses what the analysis reads, feeds the analyser, builds the top level. */
-class PlanCollector implements PlanScanHandler {
+class PlanCollector<C> implements PlanScanHandler {
   readonly keys: string[] = [];
   private readonly seen = new Set<string>();
   /** The top level with the parsed fields; other keys present as `true`, streamed lists as []. */
   readonly top: Record<string, unknown> = {};
-  readonly analyzer: PlanAnalyzer;
+  readonly analyzer: PlanAnalyzer<C>;
   private readonly spans: EntrySpans;
 
   constructor(
     private readonly file: string,
-    options: AnalyzePlanOptions,
+    options: AnalyzePlanOptions<C>,
     private readonly window: ScanWindow,
     bytes: PlanBytes,
   ) {
-    this.analyzer = new PlanAnalyzer(options);
+    this.analyzer = new PlanAnalyzer<C>(options);
     this.spans = new EntrySpans(bytes);
   }
 
@@ -187,7 +187,7 @@ class PlanCollector implements PlanScanHandler {
     else this.analyzer.addDrift(entry, this.spans, ref);
   }
 
-  finish(scanner: PlanJsonScanner): PlanAnalysis {
+  finish(scanner: PlanJsonScanner): PlanAnalysis<C> {
     if (!scanner.topLevelIsObject) throw new PlanStreamStop('the top level is not an object');
     return this.analyzer.finish(validatePlanShape(this.top, this.file), this.keys);
   }
@@ -206,18 +206,18 @@ function utf8BomLength(bytes: Buffer): number {
   return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 }
 
-function streamBuffer(bytes: Buffer, start: number, file: string, options: AnalyzePlanOptions): PlanAnalysis {
+function streamBuffer<C>(bytes: Buffer, start: number, file: string, options: AnalyzePlanOptions<C>): PlanAnalysis<C> {
   const window: ScanWindow = { buf: bytes, base: 0 };
-  const collector = new PlanCollector(file, options, window, new BufferBytes(bytes));
+  const collector = new PlanCollector<C>(file, options, window, new BufferBytes(bytes));
   const scanner = new PlanJsonScanner(collector);
   scanner.scan(bytes, start, bytes.length, 0);
   scanner.finish(bytes.length);
   return collector.finish(scanner);
 }
 
-function streamFile(fd: number, start: number, bytes: FileBytes, file: string, options: AnalyzePlanFileOptions): PlanAnalysis {
+function streamFile<C>(fd: number, start: number, bytes: FileBytes, file: string, options: AnalyzePlanFileOptions<C>): PlanAnalysis<C> {
   const window: ScanWindow = { buf: Buffer.allocUnsafe(Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE)), base: start };
-  const collector = new PlanCollector(file, options, window, bytes);
+  const collector = new PlanCollector<C>(file, options, window, bytes);
   const scanner = new PlanJsonScanner(collector);
   let filled = 0;
   for (;;) {
@@ -256,7 +256,7 @@ function readAll(fd: number): Buffer {
 }
 
 /** The streaming path only: UTF-8 (a BOM is skipped) or UTF-16 with a BOM (transcoded first). */
-export function streamPlanBytes(bytes: Buffer, file: string, options: AnalyzePlanOptions = {}): PlanAnalysis {
+export function streamPlanBytes<C = ResourceChangeAnalysis>(bytes: Buffer, file: string, options: AnalyzePlanOptions<C> = {}): PlanAnalysis<C> {
   if (utf16Bom(bytes)) return streamBuffer(Buffer.from(decodePlanText(bytes), 'utf8'), 0, file, options);
   return streamBuffer(bytes, utf8BomLength(bytes), file, options);
 }
@@ -266,7 +266,7 @@ export function streamPlanBytes(bytes: Buffer, file: string, options: AnalyzePla
  * PlanInputError where {@link analyzePlanFile} falls back to the full parser. For tests and callers
  * that must know the plan was streamed.
  */
-export function streamPlanFile(file: string, options: AnalyzePlanFileOptions = {}): PlanAnalysis {
+export function streamPlanFile<C = ResourceChangeAnalysis>(file: string, options: AnalyzePlanFileOptions<C> = {}): PlanAnalysis<C> {
   const fd = openSync(file, 'r');
   try {
     const stat = fstatSync(fd);
@@ -284,13 +284,19 @@ export function streamPlanFile(file: string, options: AnalyzePlanFileOptions = {
  * The analysis of plan bytes already in memory (a pipe, or a UTF-16 file): the same streaming analysis
  * over the buffer, so no parsed plan is held. Throws PlanInputError on bad input.
  */
-export function analyzePlanBytes(bytes: Buffer, file: string, options: AnalyzePlanOptions = {}): PlanAnalysis {
+export function analyzePlanBytes<C = ResourceChangeAnalysis>(bytes: Buffer, file: string, options: AnalyzePlanOptions<C> = {}): PlanAnalysis<C> {
   try {
     return streamPlanBytes(bytes, file, options);
   } catch (error) {
     if (!isStreamStop(error)) throw error;
   }
-  return analyzePlan(parsePlanJson(bytes, file), options);
+  return analyzeParsed(parsePlanJson(bytes, file), options);
+}
+
+/** The full parser's path, keeping of each change what `options` asks for. */
+function analyzeParsed<C>(plan: RawPlan, options: AnalyzePlanOptions<C>): PlanAnalysis<C> {
+  // Without keepChange, C is the default (the change itself), as PlanAnalyzer assumes.
+  return analyzePlan(plan, options as AnalyzePlanOptions<C> & { keepChange: KeepChange<C> });
 }
 
 /**
@@ -298,7 +304,7 @@ export function analyzePlanBytes(bytes: Buffer, file: string, options: AnalyzePl
  * on bad input (with line and column for invalid JSON) and the file system's error when the file
  * cannot be read. Header and diff text of the changes re-read the file when first rendered.
  */
-export function analyzePlanFile(file: string, options: AnalyzePlanFileOptions = {}): PlanAnalysis {
+export function analyzePlanFile<C = ResourceChangeAnalysis>(file: string, options: AnalyzePlanFileOptions<C> = {}): PlanAnalysis<C> {
   const fd = openSync(file, 'r');
   try {
     // A pipe or a device cannot be read twice: hold its bytes (and nothing parsed from them).
@@ -315,5 +321,5 @@ export function analyzePlanFile(file: string, options: AnalyzePlanFileOptions = 
   // UTF-16 (PowerShell's `>`) is streamed from memory, transcoded; anything else is invalid or
   // unusual: the full parser locates the error or gives exactly the in-memory result.
   if (utf16Bom(bytes)) return analyzePlanBytes(bytes, file, options);
-  return analyzePlan(parsePlanJson(bytes, file), options);
+  return analyzeParsed(parsePlanJson(bytes, file), options);
 }

@@ -5,21 +5,33 @@
  * plan piece by piece, so a streaming reader never holds the whole plan (analyze-plan-file.ts).
  */
 import type { ChangeAction, OutputChangeAnalysis, PlanAnalysis, ResourceChangeAnalysis, RiskLevel } from './analysis.js';
-import { maxRisk } from './analysis.js';
+import { compareRisk, maxRisk } from './analysis.js';
 import { classifyActions } from './classify-action.js';
-import { describeChange, type ChangeCause } from './describe-change.js';
+import { describeChange } from './describe-change.js';
+import { flattenString } from './flatten-string.js';
 import { deepEqual, renderOutputDiff, renderResourceDiff } from './diff-attributes.js';
-import { RiskEvaluator } from './evaluate-risk.js';
+import { RiskEvaluator, type RiskFinding } from './evaluate-risk.js';
 import type { RawPlan, RawResourceChange } from './plan-model.js';
 import { PLAN_WIDE_LEVELS } from './risk-catalog.js';
 import type { RiskConfig } from './risk-config.js';
 import { countChange, emptySummary, isImporting, isMoved } from './summarize-plan.js';
 import { hasAnyMask } from './value-mask.js';
 
-export interface AnalyzePlanOptions {
+export interface AnalyzePlanOptions<C = ResourceChangeAnalysis> {
   /** The parsed `risk` section of .github/infra-review.yml (defaults apply when absent). */
   risk?: Partial<RiskConfig>;
+  /**
+   * What the analysis keeps of each resource change, as `changes`. Without it, the change itself: a
+   * small record that reads its fields, header and diff from the plan entry when they are read.
+   * `render --format json` keeps only each change's JSON text (analysis-json.ts), so its output needs
+   * no entry read twice. Counting, risk and the plan's reasons do not depend on it. (Give it whenever
+   * `C` is not the default.)
+   */
+  keepChange?: KeepChange<C>;
 }
+
+/** Called once per reported change, in plan order; the change is not used again after it returns. */
+export type KeepChange<C> = (change: ResourceChangeAnalysis) => C;
 
 /** Top-level plan fields this version understands; anything else is reported in `notes`. */
 const KNOWN_PLAN_FIELDS = new Set([
@@ -89,8 +101,10 @@ function loadRaw(holder: RawChangeHolder, ref: number): RawResourceChange {
 }
 
 /** The whole plan in memory: the app's path. */
-export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): PlanAnalysis {
-  const analyzer = new PlanAnalyzer(options);
+export function analyzePlan<C>(plan: RawPlan, options: AnalyzePlanOptions<C> & { keepChange: KeepChange<C> }): PlanAnalysis<C>;
+export function analyzePlan(plan: RawPlan, options?: AnalyzePlanOptions): PlanAnalysis;
+export function analyzePlan<C>(plan: RawPlan, options: AnalyzePlanOptions<C> = {}): PlanAnalysis<C> {
+  const analyzer = new PlanAnalyzer<C>(options);
   for (const resource of plan.resource_changes ?? []) analyzer.addResourceChange(resource);
   for (const resource of plan.resource_drift ?? []) analyzer.addDrift(resource);
   return analyzer.finish(plan, Object.keys(plan));
@@ -101,18 +115,25 @@ export function analyzePlan(plan: RawPlan, options: AnalyzePlanOptions = {}): Pl
  * interleaving), then {@link finish} with the rest of the plan. One implementation of counting, risk
  * and notes for the in-memory plan ({@link analyzePlan}) and the streaming reader.
  */
-export class PlanAnalyzer {
+export class PlanAnalyzer<C = ResourceChangeAnalysis> {
   private readonly evaluator: RiskEvaluator;
+  private readonly keepChange: KeepChange<C>;
   private readonly summary = emptySummary();
-  private readonly changes: ResourceChangeAnalysis[] = [];
+  private readonly changes: C[] = [];
+  /**
+   * The highest risk of any change so far, and the distinct reasons of the changes at that level in
+   * plan order: all the plan's reasons can need of the changes (kept here, as `changes` may be text).
+   */
+  private changeLevel: RiskLevel = 'none';
+  private changeLevelReasons = new Set<string>();
   /** Drift entries that are not no-ops; whether they matter is known only with relevant_attributes. */
   private readonly driftCandidates: { holder: RawChangeHolder; ref: number; action: ChangeAction }[] = [];
-  private readonly shared = new SharedValues();
   private effective = 0;
   private finished = false;
 
-  constructor(options: AnalyzePlanOptions = {}) {
+  constructor(options: AnalyzePlanOptions<C> = {}) {
     this.evaluator = new RiskEvaluator(options.risk);
+    this.keepChange = options.keepChange ?? ((change) => change as C);
   }
 
   /**
@@ -127,7 +148,19 @@ export class PlanAnalyzer {
     if (action === 'delete' && resource.mode === 'data') return;
     if (resource.mode !== 'data' && action !== 'no-op' && action !== 'read') this.effective++;
     const risk = this.evaluator.evaluateChange(resource, action);
-    this.changes.push(new ResourceChangeRecord(resource, store ?? resource, ref, action, 'change', risk.level, risk.reasons, this.shared));
+    const level = compareRisk(risk.level, this.changeLevel);
+    if (level > 0) {
+      this.changeLevel = risk.level;
+      this.changeLevelReasons = new Set();
+    }
+    // Kept flat: each reason would otherwise hold its pieces, the change's address among them.
+    if (level >= 0) for (const reason of risk.reasons) this.changeLevelReasons.add(flattenString(reason));
+    // The record reads `resource` (in hand) while keepChange looks at it...
+    const record = new ResourceChangeRecord(resource, -1, action, this.evaluator, risk);
+    this.changes.push(this.keepChange(record));
+    // ...and, kept, reads the entry from the store (or keeps it, in memory) and evaluates its reasons
+    // again when they are read (few ever are): the reasons are most of what it would hold.
+    record.settle(store ?? resource, ref);
   }
 
   /** One entry of `resource_drift`: what changed outside Terraform since the last apply. Same `store` and `ref` as above. */
@@ -139,7 +172,7 @@ export class PlanAnalyzer {
   }
 
   /** The rest of the plan; `keys` are its top-level keys in plan order (for the unknown-fields note). */
-  finish(plan: PlanRest, keys: readonly string[]): PlanAnalysis {
+  finish(plan: PlanRest, keys: readonly string[]): PlanAnalysis<C> {
     if (this.finished) throw new Error('PlanAnalyzer.finish called twice');
     this.finished = true;
     const { evaluator, changes } = this;
@@ -150,7 +183,7 @@ export class PlanAnalyzer {
     for (const { holder, ref, action } of this.driftCandidates) {
       const resource = loadRaw(holder, ref);
       if (relevant && !isRelevantDrift(resource, action, relevant)) continue;
-      drift.push(new ResourceChangeRecord(resource, holder, ref, action, 'drift', 'none', [], this.shared));
+      drift.push(new ResourceChangeRecord(holder, ref, action, undefined, { level: 'none', reasons: [] }));
     }
 
     // 2. Outputs.
@@ -183,14 +216,10 @@ export class PlanAnalyzer {
         reason: `${drift.length} resource${drift.length === 1 ? '' : 's'} changed outside Terraform (drift): this plan may undo those changes`,
       });
     }
-    const level = maxRisk([...planReasons.map((r) => r.level), ...changes.map((c) => c.risk)]);
+    const level = maxRisk([...planReasons.map((r) => r.level), this.changeLevel]);
     const reasons = planReasons.filter((r) => r.level === level || level === 'critical' || level === 'high').map((r) => r.reason);
-    const changeReasons = new Set<string>();
-    for (const change of changes) {
-      if (change.risk !== level) continue;
-      for (const reason of change.reasons) changeReasons.add(reason);
-    }
-    const listed = [...changeReasons];
+    // The reasons of the changes at the plan's level (none when a plan-wide reason set a higher one).
+    const listed = level === this.changeLevel ? [...this.changeLevelReasons] : [];
     reasons.push(...listed.slice(0, MAX_PLAN_REASONS));
     if (listed.length > MAX_PLAN_REASONS) reasons.push(`and ${listed.length - MAX_PLAN_REASONS} more reasons at this level`);
     if (level === 'none' && changes.length === 0 && outputs.length === 0) reasons.push('no changes');
@@ -215,106 +244,116 @@ export class PlanAnalyzer {
   }
 }
 
-/** One copy of each value that repeats across the records of a plan: types, providers, action lists. */
-class SharedValues {
-  private readonly strings = new Map<string, string>();
-  private readonly actionLists = new Map<string, string[]>();
-
-  string(value: string): string {
-    const known = this.strings.get(value);
-    if (known !== undefined) return known;
-    this.strings.set(value, value);
-    return value;
-  }
-
-  /** The records share these arrays: nothing may change them (nothing does: they are the plan's own). */
-  actions(list: string[]): string[] {
-    const only = list.length === 1 ? (list[0] as string) : undefined;
-    const key = only !== undefined && !only.startsWith('[') ? only : JSON.stringify(list);
-    const known = this.actionLists.get(key);
-    if (known !== undefined) return known;
-    this.actionLists.set(key, list);
-    return list;
-  }
-}
-
 /**
- * One analysed change. `header` and `diff` are getters on the prototype, computed on first read and
- * cached: a plan's JSON output never pays for diff text, and 10,000 changes cost 10,000 small objects.
- * (Read them as properties, e.g. `change.diff`; an object spread does not copy them.)
+ * One analysed change: its risk and action, and where its plan entry is; every other field is a getter
+ * on the prototype that reads the entry (`loadRaw`: the entry itself in memory, or parsed again from the
+ * file, the last one kept). The header and diff are rendered, and the reasons evaluated again, each time
+ * they are read: a comment shows a few hundred changes, each read once or twice, and a plan's JSON
+ * output never pays for diff text. So 10,000 changes cost 10,000 objects of six fields. The reasons
+ * found during the analysis are handed over with the record and kept until {@link settle}.
+ * (Read fields as properties, e.g. `change.address`; an object spread copies only `risk` and `action`.)
  */
 class ResourceChangeRecord implements ResourceChangeAnalysis {
-  readonly address: string;
-  // Optional fields are set only when present (`declare`: no slot holding undefined in every record).
-  declare previousAddress?: string;
-  readonly mode: 'managed' | 'data';
-  readonly type: string;
-  readonly name: string;
-  declare providerName?: string;
-  readonly actions: string[];
   readonly action: ChangeAction;
-  declare actionReason?: string;
-  readonly importing: boolean;
-  declare deposed?: string;
-  risk: RiskLevel;
-  reasons: string[];
-  /** Header and diff text once rendered (few records ever are). */
-  #text: { header?: string; diff?: string } | undefined;
-  readonly #raw: RawChangeHolder;
-  readonly #ref: number;
-  readonly #cause: ChangeCause;
+  readonly risk: RiskLevel;
+  #raw: RawChangeHolder;
+  #ref: number;
+  /** Evaluates the reasons again; none for drift (which has no risk of its own). */
+  readonly #evaluator: RiskEvaluator | undefined;
+  /** The reasons found during the analysis, until {@link settle}. */
+  #reasons: string[] | undefined;
 
-  /**
-   * `resource` is read now and not kept; `raw` (the entry itself or a store) and `ref` give it back for
-   * the header and diff. Repeated strings and action lists come from `shared`, so 10,000 records hold
-   * one copy of each.
-   */
-  constructor(
-    resource: RawResourceChange,
-    raw: RawChangeHolder,
-    ref: number,
-    action: ChangeAction,
-    cause: ChangeCause,
-    risk: RiskLevel,
-    reasons: string[],
-    shared: SharedValues,
-  ) {
+  /** `raw` (the entry itself or a store) and `ref` give the entry back. `evaluator` gave `risk`; none for drift. */
+  constructor(raw: RawChangeHolder, ref: number, action: ChangeAction, evaluator: RiskEvaluator | undefined, risk: RiskFinding) {
+    this.action = action;
+    this.risk = risk.level;
     this.#raw = raw;
     this.#ref = ref;
-    this.#cause = cause;
-    this.address = resource.address;
-    this.mode = resource.mode === 'data' ? 'data' : 'managed';
-    this.type = shared.string(resource.type ?? '');
-    this.name = resource.name ?? '';
-    this.actions = shared.actions(resource.change.actions);
-    this.action = action;
-    this.importing = isImporting(resource);
-    this.risk = risk;
-    // An array grown by push keeps spare room: a copy has exactly its length.
-    this.reasons = reasons.slice();
-    if (isMoved(resource)) this.previousAddress = resource.previous_address;
-    if (resource.provider_name !== undefined) this.providerName = shared.string(resource.provider_name);
-    if (resource.action_reason !== undefined) this.actionReason = shared.string(resource.action_reason);
-    if (resource.deposed !== undefined) this.deposed = resource.deposed;
+    this.#evaluator = evaluator;
+    this.#reasons = risk.reasons;
+  }
+
+  /** From now on the entry comes from `raw` and `ref`, and the reasons given at construction are let go: read again, they are evaluated again. */
+  settle(raw: RawChangeHolder, ref: number): void {
+    this.#raw = raw;
+    this.#ref = ref;
+    this.#reasons = undefined;
+  }
+
+  #entry(): RawResourceChange {
+    return loadRaw(this.#raw, this.#ref);
+  }
+
+  get address(): string {
+    return this.#entry().address;
+  }
+
+  get previousAddress(): string | undefined {
+    const entry = this.#entry();
+    return isMoved(entry) ? entry.previous_address : undefined;
+  }
+
+  get mode(): 'managed' | 'data' {
+    return this.#entry().mode === 'data' ? 'data' : 'managed';
+  }
+
+  get type(): string {
+    return this.#entry().type ?? '';
+  }
+
+  get name(): string {
+    return this.#entry().name ?? '';
+  }
+
+  get providerName(): string | undefined {
+    return this.#entry().provider_name;
+  }
+
+  get actions(): string[] {
+    return this.#entry().change.actions;
+  }
+
+  get actionReason(): string | undefined {
+    return this.#entry().action_reason;
+  }
+
+  get importing(): boolean {
+    return isImporting(this.#entry());
+  }
+
+  get deposed(): string | undefined {
+    return this.#entry().deposed;
   }
 
   get header(): string {
-    const text = (this.#text ??= {});
-    return (text.header ??= describeChange(loadRaw(this.#raw, this.#ref), this.action, this.#cause));
+    return describeChange(this.#entry(), this.action, this.#evaluator ? 'change' : 'drift');
   }
 
   get diff(): string {
-    const text = (this.#text ??= {});
-    if (text.diff === undefined) {
-      const resource = loadRaw(this.#raw, this.#ref);
-      text.diff = renderResourceDiff({ mode: resource.mode, type: resource.type, name: resource.name, action: this.action, change: resource.change, importing: this.importing });
-    }
-    return text.diff;
+    const entry = this.#entry();
+    return renderResourceDiff({ mode: entry.mode, type: entry.type, name: entry.name, action: this.action, change: entry.change, importing: isImporting(entry) });
   }
 
-  /** JSON.stringify of a record includes the text fields (a class getter is not enumerable). */
+  get reasons(): string[] {
+    if (this.#reasons !== undefined) return this.#reasons;
+    // The same evaluator on the same entry: the reasons that gave `risk`.
+    return this.#evaluator ? this.#evaluator.evaluateChange(this.#entry(), this.action).reasons : [];
+  }
+
+  /** JSON.stringify of a record: every field (getters are not enumerable); optional ones only when present. */
   toJSON(): Record<string, unknown> {
-    return { ...(this as object), header: this.header, diff: this.diff };
+    const json: Record<string, unknown> = { address: this.address };
+    const optional = (key: string, value: unknown): void => {
+      if (value !== undefined) json[key] = value;
+    };
+    optional('previousAddress', this.previousAddress);
+    Object.assign(json, { mode: this.mode, type: this.type, name: this.name });
+    optional('providerName', this.providerName);
+    Object.assign(json, { actions: this.actions, action: this.action });
+    optional('actionReason', this.actionReason);
+    json.importing = this.importing;
+    optional('deposed', this.deposed);
+    return Object.assign(json, { risk: this.risk, reasons: this.reasons, header: this.header, diff: this.diff });
   }
 }
 

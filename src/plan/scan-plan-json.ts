@@ -8,7 +8,13 @@
  *
  * It does not say where or why the text is wrong: on any error it throws {@link PlanStreamStop} and the
  * caller reads the file the slow way, whose errors name the line and column (plan-model.ts).
+ *
+ * Every method of {@link PlanJsonScanner} that runs per byte or per token is named `scan*`: the CLI
+ * lets V8's optimising compiler work on those functions only (SCANNER_FUNCTIONS, cli/v8-tuning.ts).
  */
+
+/** A V8 function-name filter matching the scanner's per-byte methods (all named `scan*`). */
+export const SCANNER_FUNCTIONS = 'scan*';
 
 /** The streaming path cannot go on (invalid or unusual input): fall back to parsing the whole file. */
 export class PlanStreamStop extends Error {
@@ -159,7 +165,7 @@ export class PlanJsonScanner {
     throw new PlanStreamStop(message, offset);
   }
 
-  private push(kind: number): void {
+  private scanPush(kind: number): void {
     if (this.depth === this.stack.length) {
       const bigger = new Uint8Array(this.stack.length * 2);
       bigger.set(this.stack);
@@ -172,7 +178,7 @@ export class PlanJsonScanner {
    * A value begins at `at` (absolute), inside `this.depth` open containers. Returns whether the caller
    * will be handed its bytes to JSON.parse whole.
    */
-  private valueStarts(at: number, opensList: boolean): boolean {
+  private scanValueStarts(at: number, opensList: boolean): boolean {
     if (this.depth === 1 && this.topIsObject) {
       this.memberStart = at;
       this.splitting = this.mode === 'split' && opensList;
@@ -186,7 +192,7 @@ export class PlanJsonScanner {
   }
 
   /** An object or list that will be parsed whole starts: follow only its strings and brackets. */
-  private startSpan(): void {
+  private scanStartSpan(): void {
     this.state = S_SPAN;
     this.spanDepth = 1;
     this.spanString = -1;
@@ -196,7 +202,7 @@ export class PlanJsonScanner {
    * Inside a span: strings and brackets, up to the bracket that closes it. The span's bytes are
    * retained, so a closing quote is recognised by counting the backslashes before it.
    */
-  private span(buf: Buffer, from: number, to: number, base: number): number {
+  private scanSpan(buf: Buffer, from: number, to: number, base: number): number {
     let depth = this.spanDepth;
     let i = from;
     if (this.spanString >= 0) {
@@ -219,7 +225,7 @@ export class PlanJsonScanner {
         depth++;
       } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
         this.spanDepth = 0;
-        this.valueEnds(base + i + 1);
+        this.scanValueEnds(base + i + 1);
         return i + 1;
       }
     }
@@ -228,7 +234,7 @@ export class PlanJsonScanner {
   }
 
   /** The value that began at depth `this.depth` ended just before `end` (absolute). */
-  private valueEnds(end: number): void {
+  private scanValueEnds(end: number): void {
     if (this.depth === 0) {
       this.state = S_DONE;
       return;
@@ -246,7 +252,7 @@ export class PlanJsonScanner {
   }
 
   /** A string ended at `end` (absolute, after the closing quote). */
-  private stringEnds(buf: Buffer, base: number, end: number): void {
+  private scanStringEnds(buf: Buffer, base: number, end: number): void {
     if (this.inKey) {
       this.inKey = false;
       this.state = S_COLON;
@@ -259,7 +265,7 @@ export class PlanJsonScanner {
       }
       return;
     }
-    this.valueEnds(end);
+    this.scanValueEnds(end);
   }
 
   /**
@@ -267,25 +273,26 @@ export class PlanJsonScanner {
    * scanned in earlier calls, must still be in `buf` at the same absolute offsets.
    *
    * The work is split into small methods on purpose: one big switch costs TurboFan tens of
-   * milliseconds and megabytes of memory to optimise, more than the scan itself.
+   * milliseconds and megabytes of memory to optimise, more than the scan itself. Keep the names of
+   * those that run per byte or per token starting with `scan` ({@link SCANNER_FUNCTIONS}).
    */
   scan(buf: Buffer, from: number, to: number, base: number): void {
     let i = from;
     while (i < to) {
       const state = this.state;
-      if (state === S_SPAN) i = this.span(buf, i, to, base);
-      else if (state === S_STRING) i = this.stringContent(buf, i, to, base);
-      else if (state >= S_MINUS && state <= S_EXPONENT) i = this.number(buf, i, to, base);
-      else i = this.token(buf, i, base);
+      if (state === S_SPAN) i = this.scanSpan(buf, i, to, base);
+      else if (state === S_STRING) i = this.scanString(buf, i, to, base);
+      else if (state >= S_MINUS && state <= S_EXPONENT) i = this.scanNumber(buf, i, to, base);
+      else i = this.scanToken(buf, i, base);
     }
   }
 
   /** Inside a string: up to the closing quote, a backslash or the end of the chunk. */
-  private stringContent(buf: Buffer, from: number, to: number, base: number): number {
+  private scanString(buf: Buffer, from: number, to: number, base: number): number {
     for (let i = from; i < to; i++) {
       const c = buf[i] as number;
       if (c === 0x22) {
-        this.stringEnds(buf, base, base + i + 1);
+        this.scanStringEnds(buf, base, base + i + 1);
         return i + 1;
       }
       if (c === 0x5c) {
@@ -297,8 +304,8 @@ export class PlanJsonScanner {
     return to;
   }
 
-  /** Digits and the rest of a number; a byte that ends the number is left for {@link token}. */
-  private number(buf: Buffer, from: number, to: number, base: number): number {
+  /** Digits and the rest of a number; a byte that ends the number is left for {@link scanToken}. */
+  private scanNumber(buf: Buffer, from: number, to: number, base: number): number {
     let i = from;
     let state = this.state;
     for (; i < to; i++) {
@@ -331,12 +338,12 @@ export class PlanJsonScanner {
     }
     this.state = state;
     // The number ended before byte i, which is scanned again in the state after the value.
-    if (i < to) this.valueEnds(base + i);
+    if (i < to) this.scanValueEnds(base + i);
     return i;
   }
 
   /** One byte outside string content and numbers. */
-  private token(buf: Buffer, i: number, base: number): number {
+  private scanToken(buf: Buffer, i: number, base: number): number {
     const c = buf[i] as number;
     switch (this.state) {
       case S_ESCAPE:
@@ -355,21 +362,21 @@ export class PlanJsonScanner {
         return i + 1;
       case S_LITERAL:
         if (c !== this.literal[this.literalAt]) this.fail('invalid literal', base + i);
-        if (++this.literalAt === this.literal.length) this.valueEnds(base + i + 1);
+        if (++this.literalAt === this.literal.length) this.scanValueEnds(base + i + 1);
         return i + 1;
       default:
-        if (!isWhitespace(c)) this.structural(c, base + i);
+        if (!isWhitespace(c)) this.scanStructural(c, base + i);
         return i + 1;
     }
   }
 
   /** A byte that is not whitespace, where a value, a key or punctuation is expected. */
-  private structural(c: number, at: number): void {
+  private scanStructural(c: number, at: number): void {
     switch (this.state) {
       case S_AFTER_VALUE: {
         const container = this.stack[this.depth - 1];
         if (c === 0x2c) this.state = container === OBJECT ? S_OBJECT_KEY : S_VALUE;
-        else if ((c === 0x7d && container === OBJECT) || (c === 0x5d && container === ARRAY)) this.close(at);
+        else if ((c === 0x7d && container === OBJECT) || (c === 0x5d && container === ARRAY)) this.scanClose(at);
         else this.fail("expected ',' or a closing bracket", at);
         return;
       }
@@ -380,7 +387,7 @@ export class PlanJsonScanner {
           if (this.depth === 1 && this.topIsObject) this.keyStart = at;
           this.state = S_STRING;
         } else if (c === 0x7d && this.state === S_OBJECT_FIRST) {
-          this.close(at);
+          this.scanClose(at);
         } else {
           this.fail('expected a property name', at);
         }
@@ -390,11 +397,11 @@ export class PlanJsonScanner {
         this.state = S_VALUE;
         return;
       case S_ARRAY_FIRST:
-        if (c === 0x5d) this.close(at);
-        else this.value(c, at);
+        if (c === 0x5d) this.scanClose(at);
+        else this.scanValue(c, at);
         return;
       case S_VALUE:
-        this.value(c, at);
+        this.scanValue(c, at);
         return;
       case S_DONE:
         this.fail('content after the end of the JSON value', at);
@@ -405,27 +412,27 @@ export class PlanJsonScanner {
   }
 
   /** A closing bracket at `at`. */
-  private close(at: number): void {
+  private scanClose(at: number): void {
     this.depth--;
-    this.valueEnds(at + 1);
+    this.scanValueEnds(at + 1);
   }
 
   /** The first byte of a value, at `at`. */
-  private value(c: number, at: number): void {
+  private scanValue(c: number, at: number): void {
     if (c === 0x7b) {
       if (this.depth === 0) this.topIsObject = true;
-      else if (this.valueStarts(at, false)) return this.startSpan();
-      this.push(OBJECT);
+      else if (this.scanValueStarts(at, false)) return this.scanStartSpan();
+      this.scanPush(OBJECT);
       this.state = S_OBJECT_FIRST;
       return;
     }
     if (c === 0x5b) {
-      if (this.valueStarts(at, true)) return this.startSpan();
-      this.push(ARRAY);
+      if (this.scanValueStarts(at, true)) return this.scanStartSpan();
+      this.scanPush(ARRAY);
       this.state = S_ARRAY_FIRST;
       return;
     }
-    this.valueStarts(at, false);
+    this.scanValueStarts(at, false);
     if (c === 0x22) {
       this.inKey = false;
       this.state = S_STRING;

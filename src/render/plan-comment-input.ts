@@ -62,4 +62,9 @@ export interface RenderLimits {
    * the room they take is still reserved, so marker + body stays within `maxLength`. Default `true`.
    */
   withMarkers?: boolean;
+  /**
+   * Return only the first this many bodies (default: all). Part numbers and notes are those of the
+   * whole comment; the later bodies are measured, never built. The CLI prints body 1 only.
+   */
+  keepBodies?: number;
 }

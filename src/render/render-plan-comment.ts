@@ -99,6 +99,7 @@ export function renderPlanComment(input: PlanCommentInput, limits: RenderLimits 
   return splitBodies(detailBlocks(view, kinds), {
     limit: (limits.maxLength ?? COMMENT_MAX_LENGTH) - markerRoom,
     maxBodies,
+    ...(limits.keepBodies === undefined ? {} : { keepBodies: limits.keepBodies }),
     head,
     tail: `\n${tail}`,
     continuationHeader: (part, total) =>

@@ -27,6 +27,12 @@ export interface SplitOptions {
    * for any other argument.
    */
   truncationNote: (progress: TruncationProgress) => string;
+  /**
+   * Build only the first this many bodies (default: all). The split, and so every part number and
+   * note, is still that of the whole text; the later bodies are measured but their text is never
+   * put together (the CLI prints body 1 only).
+   */
+  keepBodies?: number;
 }
 
 export interface TruncationProgress {
@@ -123,7 +129,7 @@ function withNewline(text: string): string {
 }
 
 interface Draft {
-  /** Everything after the continuation header and before the continued note / tail. */
+  /** Everything after the continuation header and before the continued note / tail; '' for a body not kept. */
   content: string;
 }
 
@@ -178,10 +184,13 @@ function splitOnce(details: () => Iterable<string>, options: SplitOptions, digit
   // Room kept free in every body for whichever ending it gets.
   const reserve = Math.max(noteLength, truncationLength + tail.length, tail.length);
 
+  const keepBodies = options.keepBodies ?? Number.POSITIVE_INFINITY;
   const source = new LineSource(details());
   const drafts: Draft[] = [];
   let state: State = { fence: undefined, details: [] };
   let parts: string[] = [];
+  /** Whether the body being filled is kept: the text of the others is measured, never collected. */
+  let keeping = keepBodies > 0;
   let used = withNewline(options.head).length; // body 1 starts with the head
   let hasContent = false;
   let truncated = false;
@@ -192,7 +201,7 @@ function splitOnce(details: () => Iterable<string>, options: SplitOptions, digit
     const needed = used + cost + closingLength(next) + reserve;
     const fits = needed <= limit && (!hasContent || !opens(state, next) || needed + KEEP_WITH_NEXT <= limit);
     if (fits) {
-      parts.push(line, '\n');
+      if (keeping) parts.push(line, '\n');
       used += cost;
       state = next;
       hasContent = true;
@@ -204,7 +213,7 @@ function splitOnce(details: () => Iterable<string>, options: SplitOptions, digit
       const room = limit - used - closingLength(state) - reserve - 1;
       if (room >= MIN_PIECE || (room > 0 && drafts.length > 0)) {
         const [piece, rest] = cutLine(line, room);
-        parts.push(piece, '\n');
+        if (keeping) parts.push(piece, '\n');
         used += piece.length + 1;
         hasContent = true;
         source.replace(rest);
@@ -216,13 +225,14 @@ function splitOnce(details: () => Iterable<string>, options: SplitOptions, digit
       break;
     }
     parts.push(closing(state));
-    drafts.push({ content: parts.join('') });
+    drafts.push({ content: keeping ? parts.join('') : '' });
     if (drafts.length >= maxBodies) {
       truncated = true;
       break;
     }
+    keeping = drafts.length < keepBodies;
     const reopen = reopening(state);
-    parts = [reopen];
+    parts = keeping ? [reopen] : [];
     used = headerLength + reopen.length;
     hasContent = false;
   }
@@ -230,10 +240,10 @@ function splitOnce(details: () => Iterable<string>, options: SplitOptions, digit
   const note = truncated ? withNewline(options.truncationNote(source.progress())) : '';
   if (truncated && drafts.length >= maxBodies) {
     // The last allowed body is already closed; its reserve holds the truncation note.
-    (drafts[drafts.length - 1] as Draft).content += note;
+    if (drafts.length <= keepBodies) (drafts[drafts.length - 1] as Draft).content += note;
   } else {
     parts.push(closing(state), note);
-    drafts.push({ content: parts.join('') });
+    drafts.push({ content: keeping ? parts.join('') : '' });
   }
   return drafts;
 }
@@ -270,7 +280,7 @@ export function splitBodies(details: string | (() => Iterable<string>), options:
   const head = fitHead(options);
   if (head !== withNewline(options.head)) {
     // The summary alone exceeds a body: no details at all, and the head says what was cut.
-    return [head + withNewline(options.tail ?? '')];
+    return [head + withNewline(options.tail ?? '')].slice(0, options.keepBodies);
   }
   const blocks = typeof details === 'string' ? () => (details === '' ? [] : [details]) : details;
   // Start with as many digits as the largest allowed part number: one pass in the usual case.
@@ -279,7 +289,7 @@ export function splitBodies(details: string | (() => Iterable<string>), options:
     const drafts = splitOnce(blocks, { ...options, head }, digits);
     const total = drafts.length;
     if (String(total).length > digits) continue;
-    return drafts.map((draft, i) => {
+    return drafts.slice(0, options.keepBodies ?? total).map((draft, i) => {
       const part = i + 1;
       const start = part === 1 ? head : withNewline(options.continuationHeader(part, total));
       const end = part < total ? withNewline(options.continuedNote(part + 1, total)) : withNewline(options.tail ?? '');

@@ -1,4 +1,4 @@
-import { main } from '../../src/cli/main.js';
+import { main } from '../../src/cli/program.js';
 import type { EngineHandle } from '../store/engines.js';
 
 export interface CliRun {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePlan } from '../../bench/generate-plan.js';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../src/cli/program.js';
 import { toAnalysisJson } from '../../src/plan/analysis-json.js';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
 import { parsePlanJson } from '../../src/plan/plan-model.js';
@@ -191,7 +191,7 @@ describe('infra-review render', () => {
 
   const built = path.join(REPO_ROOT, 'lib/cli/main.js');
 
-  it.skipIf(!existsSync(built))('loads neither Handlebars, zod nor yaml for --format json (the built CLI, a resolve hook listing every import)', () => {
+  it.skipIf(!existsSync(built))('loads neither Handlebars, zod nor yaml for --format json, and only the Handlebars runtime for markdown (the built CLI, a resolve hook listing every import)', () => {
     const log = path.join(work, 'imports.log');
     const hooks = path.join(work, 'log-imports.mjs');
     writeFileSync(
@@ -209,9 +209,25 @@ describe('infra-review render', () => {
     const json = imported('json');
     expect(json).toContain('/plan/analyze-plan-file.js');
     expect(json).not.toMatch(/node_modules\/(handlebars|zod|yaml)\//);
-    // The hook does see them when they are loaded: markdown needs Handlebars.
-    expect(imported('markdown')).toMatch(/node_modules\/handlebars\//);
+    // The hook does see them when they are loaded: markdown needs Handlebars, but only its runtime:
+    // the templates were compiled at build time (src/render/precompiled-views.ts).
+    const markdown = imported('markdown');
+    expect(markdown).toMatch(/node_modules\/handlebars\/runtime\.js\n/);
+    expect(markdown).not.toMatch(/node_modules\/handlebars\/(lib\/index\.js|dist\/cjs\/handlebars\.js)/);
+    expect(markdown).not.toContain('/render/precompile-views.js');
   });
+  it.skipIf(!existsSync(built))('lets V8 optimise only the plan scanner (cli/v8-tuning.ts), and renders the same', () => {
+    const big = path.join(work, 'big-plan.json');
+    writeFileSync(big, JSON.stringify(generatePlan(3000)));
+    const traced = spawnSync(process.execPath, ['--trace-opt', built, 'render', big, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(traced.status).toBe(0);
+    const optimised = [...traced.stdout.matchAll(/completed (?:optimizing|compiling) .*?<JSFunction (\S+?)[ >]/g)].map((m) => m[1] as string);
+    expect(optimised.length).toBeGreaterThan(0);
+    expect(optimised.filter((name) => !name.startsWith('scan'))).toEqual([]);
+    const plain = spawnSync(process.execPath, [built, 'render', big, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(plain.stdout).toBe(`${JSON.stringify(toAnalysisJson(analyzePlan(parsePlanJson(readFileSync(big)))), null, 2)}\n`);
+  });
+
   it.skipIf(!existsSync(built))('runs as the built binary with the documented exit statuses', () => {
     const ok = spawnSync(process.execPath, [built, 'render', planFile, '--format', 'json'], { encoding: 'utf8' });
     expect(ok.status).toBe(0);

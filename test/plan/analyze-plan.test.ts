@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
-import { toAnalysisJson } from '../../src/plan/analysis-json.js';
+import { changeJsonText, toAnalysisJson } from '../../src/plan/analysis-json.js';
+import { riskConfigSchema } from '../../src/plan/risk-config.js';
 import { formatSummaryLine } from '../../src/plan/summarize-plan.js';
 import { plan, resourceChange } from './plan-builders.js';
 
@@ -152,5 +153,39 @@ describe('toAnalysisJson', () => {
     expect(json.changes[1]).toMatchObject({ address: 't.b', previous_address: 't.a', action: 'no-op' });
     // JSON output never carries diff text
     expect(JSON.stringify(json)).not.toContain('resource "');
+  });
+});
+
+describe('the plan risk reasons', () => {
+  const rules = { many_changes_threshold: 1000, rules: [{ type: 'aws_s3_bucket', level: 'critical' as const, reason: 'buckets are sacred' }] };
+
+  it('lists the distinct reasons of the changes at the plan level in plan order, at most 20, and counts the rest', () => {
+    const analysis = analyzePlan(
+      plan([
+        resourceChange('aws_instance.before', ['create'], { after: obj }),
+        ...Array.from({ length: 12 }, (_, i) => resourceChange(`aws_db_instance.d${i}`, ['delete'], { before: obj })),
+        ...Array.from({ length: 12 }, (_, i) => resourceChange(`aws_s3_bucket.b${i}`, ['create'], { after: obj })),
+        resourceChange('aws_instance.after', ['delete'], { before: obj }),
+      ]),
+      { risk: riskConfigSchema.parse(rules) },
+    );
+    expect(analysis.risk.level).toBe('critical');
+    const databases = Array.from({ length: 12 }, (_, i) => `deletes aws_db_instance.d${i}: a database; data is lost unless a snapshot or backup exists`);
+    const ruled = 'buckets are sacred (rule for "aws_s3_bucket" in .github/infra-review.yml raises the level from low to critical)';
+    const buckets = Array.from({ length: 12 }, (_, i) => `creates aws_s3_bucket.b${i}`);
+    // 12 + 1 + 12 distinct reasons at "critical" (the rule's reason once): the first 20 in plan order, then a count.
+    expect(analysis.risk.reasons).toEqual([...databases, buckets[0], ruled, ...buckets.slice(1, 7), 'and 5 more reasons at this level']);
+  });
+
+  it('is the same whatever each change is kept as', () => {
+    const changes = Array.from({ length: 30 }, (_, i) => resourceChange(`aws_s3_bucket.b${i}`, i % 3 === 0 ? ['delete'] : ['create'], { before: obj, after: obj }));
+    const options = { risk: riskConfigSchema.parse(rules) };
+    expect(analyzePlan(plan(changes), { ...options, keepChange: changeJsonText }).risk).toEqual(analyzePlan(plan(changes), options).risk);
+  });
+
+  it('names no change reason when a plan-wide reason sets a higher level than any change', () => {
+    const changes = Array.from({ length: 3 }, (_, i) => resourceChange(`aws_instance.n${i}`, ['create'], { after: obj }));
+    const analysis = analyzePlan(plan(changes), { risk: riskConfigSchema.parse({ many_changes_threshold: 2 }) });
+    expect(analysis.risk).toEqual({ level: 'medium', reasons: [expect.stringContaining('3 resources change in one plan')] });
   });
 });

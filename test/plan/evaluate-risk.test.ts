@@ -11,7 +11,9 @@ function rate(changes: RawResourceChange[], risk?: RiskConfigInput) {
 
 function rateOne(address: string, actions: string[], change: Partial<RawChange> = {}, extra: Partial<RawResourceChange> = {}, risk?: RiskConfigInput) {
   const analysis = rate([resourceChange(address, actions, change, extra)], risk);
-  return { ...analysis.changes[0]!, plan: analysis };
+  // A change's fields are getters (read from the plan entry): read them, an object spread would not.
+  const rated = analysis.changes[0]!;
+  return { risk: rated.risk, reasons: rated.reasons, plan: analysis };
 }
 
 const obj = { id: 'x' };

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePlan } from '../../bench/generate-plan.js';
-import { analysisJsonPieces, toAnalysisJson } from '../../src/plan/analysis-json.js';
+import { analysisJsonPieces, changeJsonText, toAnalysisJson } from '../../src/plan/analysis-json.js';
 import { streamPlanFile } from '../../src/plan/analyze-plan-file.js';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
 import { catalogueTypeMatcher } from '../../src/plan/evaluate-risk.js';
@@ -37,7 +37,14 @@ function expectSameAnalysis(file: string): void {
   const streamed = streamPlanFile(file, { chunkSize: 97 });
   expect(analysisSnapshot(streamed)).toEqual(analysisSnapshot(inMemory));
   // The JSON output written in pieces is the text of JSON.stringify, to the byte.
-  expect([...analysisJsonPieces(streamed, 100)].join('')).toBe(`${JSON.stringify(toAnalysisJson(inMemory), null, 2)}\n`);
+  const expected = `${JSON.stringify(toAnalysisJson(inMemory), null, 2)}\n`;
+  expect([...analysisJsonPieces(streamed, 100)].join('')).toBe(expected);
+  // Likewise when each change is kept as its JSON text only (render --format json): its reasons are
+  // those found during the analysis, where a record's are evaluated again when read.
+  const asText = streamPlanFile(file, { chunkSize: 97, keepChange: changeJsonText });
+  expect(asText.changes.every((change) => typeof change === 'string')).toBe(true);
+  expect([...analysisJsonPieces(asText, 100)].join('')).toBe(expected);
+  expect([...analysisJsonPieces(analyzePlan(parsePlanJson(readFileSync(file), file), { keepChange: changeJsonText }))].join('')).toBe(expected);
 }
 
 describe.skipIf(corpus.length === 0)('streamed analysis of every real plan in ../shared/fixtures/plans', () => {

@@ -190,6 +190,16 @@ describe('renderPlanComment', () => {
     expect(bodies.at(-1)).toContain('**What next**');
   });
 
+  it('builds only the bodies asked for (keepBodies), each exactly as in the whole comment', () => {
+    const changes = Array.from({ length: 300 }, (_, i) => change(`aws_instance.n${i}`));
+    const commentInput = input({ projects: [planned('prod', analysis(changes))] });
+    const all = renderPlanComment(commentInput, { maxLength: 5000 });
+    expect(all.length).toBeGreaterThan(3);
+    expect(renderPlanComment(commentInput, { maxLength: 5000, keepBodies: 1 })).toEqual(all.slice(0, 1));
+    expect(all[0]).toContain(`(part 2 of ${all.length})`);
+    expect(renderPlanComment(commentInput, { maxLength: 5000, keepBodies: 2 })).toEqual(all.slice(0, 2));
+  });
+
   it('caps the number of bodies and points to the check run for the rest', () => {
     const changes = Array.from({ length: 300 }, (_, i) => change(`aws_instance.n${i}`));
     const bodies = renderPlanComment(input({ projects: [planned('prod', analysis(changes))], checkRunUrl: 'https://github.com/a/b/runs/1' }), {

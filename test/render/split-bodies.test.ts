@@ -120,6 +120,23 @@ describe('splitBodies', () => {
     expect(bodies[0]).toMatch(/^(summary line\n)+\n_\d+ more summary lines do not fit here\._\nTRUNCATED after 0 blocks and part of one\nTAIL\n$/);
   });
 
+  it('builds only the first keepBodies bodies, each exactly as in the full split, part numbers of the whole', () => {
+    const details = Array.from({ length: 60 }, (_, i) => resourceBlock(i, 10)).join('\n');
+    for (const extra of [{}, { maxBodies: 4 }]) {
+      const all = splitBodies(details, options(1000, extra));
+      expect(all.length).toBeGreaterThan(3);
+      for (const keep of [0, 1, 2, all.length, all.length + 1]) {
+        expect(splitBodies(details, options(1000, { ...extra, keepBodies: keep }))).toEqual(all.slice(0, keep));
+      }
+    }
+    // Also when the head leaves no room for details, and when the head alone is too long.
+    for (const head of [`HEAD\n${'| row |\n'.repeat(176)}`, 'summary line\n'.repeat(500)]) {
+      const all = splitBodies(resourceBlock(1, 50), options(1500, { head }));
+      expect(splitBodies(resourceBlock(1, 50), options(1500, { head, keepBodies: 1 }))).toEqual(all);
+      expect(splitBodies(resourceBlock(1, 50), options(1500, { head, keepBodies: 0 }))).toEqual([]);
+    }
+  });
+
   it('counts parts correctly past nine bodies', () => {
     const details = Array.from({ length: 60 }, (_, i) => resourceBlock(i, 10)).join('\n');
     const bodies = splitBodies(details, options(1000));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { main } from '../../src/cli/program.js';
 
 describe('cli', () => {
   it('exits 2 on an unknown subcommand', async () => {
