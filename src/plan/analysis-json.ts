@@ -70,23 +70,37 @@ const CHANGE_KEYS = ['address', 'actions', 'risk', 'reasons', 'action', 'previou
  */
 export type ChangeJsonText = string & { readonly __changeJsonText: true };
 
+/** The values of a change's entry of `changes`, in {@link CHANGE_KEYS} order (null: absent). */
+function changeValues(change: ResourceChangeAnalysis): unknown[] {
+  const entry: Partial<Record<(typeof CHANGE_KEYS)[number], unknown>> = toChangeJson(change);
+  return CHANGE_KEYS.map((key) => entry[key] ?? null);
+}
+
 /** What {@link PlanAnalyzer} keeps of each change for `render --format json` (its `keepChange`). */
 export function changeJsonText(change: ResourceChangeAnalysis): ChangeJsonText {
-  const entry: Partial<Record<(typeof CHANGE_KEYS)[number], unknown>> = toChangeJson(change);
-  const values = CHANGE_KEYS.map((key) => entry[key] ?? null);
+  const values = changeValues(change);
   while (values.length > 0 && values[values.length - 1] === null) values.pop();
   return flattenString(JSON.stringify(values) as ChangeJsonText);
 }
 
-/** The entry of `changes` for a change kept either way. */
-function changeEntry(change: ResourceChangeAnalysis | ChangeJsonText): AnalysisJsonChange {
-  if (typeof change !== 'string') return toChangeJson(change);
-  const values = JSON.parse(change) as unknown[];
-  const entry: Record<string, unknown> = {};
-  CHANGE_KEYS.forEach((key, i) => {
-    if (values[i] !== undefined && values[i] !== null) entry[key] = values[i];
-  });
-  return entry as unknown as AnalysisJsonChange;
+/**
+ * The entry of `changes` for `values`, as `JSON.stringify(entry, null, 2)` writes it nested two levels
+ * deep (every line but the first four spaces further right), without building the object. Its values
+ * are strings, `true` and lists of strings (`actions`, which the plan model checks, and `reasons`).
+ */
+function entryText(values: readonly unknown[]): string {
+  let text = '{';
+  for (let i = 0; i < CHANGE_KEYS.length; i++) {
+    const value = values[i];
+    if (value === undefined || value === null) continue;
+    text += `${text === '{' ? '' : ','}\n      "${CHANGE_KEYS[i]}": ${valueText(value)}`;
+  }
+  return `${text}\n    }`;
+}
+
+function valueText(value: unknown): string {
+  if (!Array.isArray(value)) return JSON.stringify(value);
+  return value.length === 0 ? '[]' : `[\n        ${value.map((item) => JSON.stringify(item)).join(',\n        ')}\n      ]`;
 }
 
 const CHANGES_KEY = '\n  "changes": []';
@@ -106,8 +120,8 @@ export function* analysisJsonPieces(analysis: PlanAnalysis<ResourceChangeAnalysi
   }
   let piece = `${frame.slice(0, at)}\n  "changes": [`;
   for (let i = 0; i < analysis.changes.length; i++) {
-    // Nested two levels deep: every line of the element's own indented text moves right by four.
-    piece += `${i === 0 ? '' : ','}\n    ${JSON.stringify(changeEntry(analysis.changes[i] as ResourceChangeAnalysis | ChangeJsonText), null, 2).replaceAll('\n', '\n    ')}`;
+    const change = analysis.changes[i] as ResourceChangeAnalysis | ChangeJsonText;
+    piece += `${i === 0 ? '' : ','}\n    ${entryText(typeof change === 'string' ? (JSON.parse(change) as unknown[]) : changeValues(change))}`;
     if (piece.length >= pieceLength) {
       yield piece;
       piece = '';

@@ -94,26 +94,26 @@ function isHex(c: number): boolean {
  * (bytes from `start` on are in `buf`); -1 if it is not before `to`. A quote after an odd run of
  * backslashes is escaped. Short strings (most keys) are cheaper to walk than to search natively.
  */
-function closingQuote(buf: Buffer, from: number, to: number, start: number): number {
+function scanClosingQuote(buf: Buffer, from: number, to: number, start: number): number {
   let i = from;
   for (const near = Math.min(to, from + 16); i < near; i++) {
     const c = buf[i] as number;
     if (c === 0x22) {
-      if (!escapedAt(buf, i, start)) return i;
+      if (!scanEscapedAt(buf, i, start)) return i;
     }
   }
   while (i < to) {
     const quote = buf.indexOf(0x22, i);
     // The buffer may hold older bytes after `to`.
     if (quote < 0 || quote >= to) return -1;
-    if (!escapedAt(buf, quote, start)) return quote;
+    if (!scanEscapedAt(buf, quote, start)) return quote;
     i = quote + 1;
   }
   return -1;
 }
 
 /** The byte at `at` follows an odd number of backslashes (counted back to `start`). */
-function escapedAt(buf: Buffer, at: number, start: number): boolean {
+function scanEscapedAt(buf: Buffer, at: number, start: number): boolean {
   let k = at - 1;
   while (k >= start && buf[k] === 0x5c) k--;
   return ((at - 1 - k) & 1) === 1;
@@ -206,7 +206,7 @@ export class PlanJsonScanner {
     let depth = this.spanDepth;
     let i = from;
     if (this.spanString >= 0) {
-      const quote = closingQuote(buf, i, to, this.spanString - base);
+      const quote = scanClosingQuote(buf, i, to, this.spanString - base);
       if (quote < 0) return to;
       this.spanString = -1;
       i = quote + 1;
@@ -214,7 +214,7 @@ export class PlanJsonScanner {
     for (; i < to; i++) {
       const c = buf[i] as number;
       if (c === 0x22) {
-        const quote = closingQuote(buf, i + 1, to, i + 1);
+        const quote = scanClosingQuote(buf, i + 1, to, i + 1);
         if (quote < 0) {
           this.spanString = base + i + 1;
           this.spanDepth = depth;
