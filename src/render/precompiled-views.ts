@@ -88,8 +88,32 @@ export const PRECOMPILED_VIEWS: Record<string, TemplateSpecification> = {
 },"4":function(container,depth0,helpers,partials,data) {
     return ", ";
 },"5":function(container,depth0,helpers,partials,data) {
-    return "- Nothing to apply.\n";
+    var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return ((stack1 = lookupProperty(helpers,"if").call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(lookupProperty(depth0,"next"),"toPlan"),"length"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.program(7, data, 0),"data":data,"loc":{"start":{"line":9,"column":0},"end":{"line":12,"column":0}}})) != null ? stack1 : "");
 },"6":function(container,depth0,helpers,partials,data) {
+    return "";
+},"7":function(container,depth0,helpers,partials,data) {
+    return "- Nothing to apply.\n";
+},"8":function(container,depth0,helpers,partials,data) {
+    var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "- Not planned at this commit yet: comment "
+    + ((stack1 = lookupProperty(helpers,"each").call(alias1,lookupProperty(lookupProperty(depth0,"next"),"toPlan"),{"name":"each","hash":{},"fn":container.program(3, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":14,"column":42},"end":{"line":14,"column":114}}})) != null ? stack1 : "")
+    + ", then "
+    + ((stack1 = (lookupProperty(helpers,"cmd")||container.strict(depth0, "cmd", {"start":{"line":14,"column":123},"end":{"line":14,"column":126}} )).call(alias1,"/apply",{"name":"cmd","hash":{},"data":data,"loc":{"start":{"line":14,"column":121},"end":{"line":14,"column":137}}})) != null ? stack1 : "")
+    + ". Until then `infra-review/apply` does not pass.\n";
+},"9":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
         if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
           return parent[propertyName];
@@ -98,7 +122,7 @@ export const PRECOMPILED_VIEWS: Record<string, TemplateSpecification> = {
     };
 
   return ", or "
-    + ((stack1 = (lookupProperty(helpers,"cmd")||container.strict(depth0, "cmd", {"start":{"line":12,"column":70},"end":{"line":12,"column":73}} )).call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"next"),"planCommand"),{"name":"cmd","hash":{},"data":data,"loc":{"start":{"line":12,"column":68},"end":{"line":12,"column":92}}})) != null ? stack1 : "")
+    + ((stack1 = (lookupProperty(helpers,"cmd")||container.strict(depth0, "cmd", {"start":{"line":16,"column":70},"end":{"line":16,"column":73}} )).call(depth0 != null ? depth0 : (container.nullContext || {}),lookupProperty(lookupProperty(depth0,"next"),"planCommand"),{"name":"cmd","hash":{},"data":data,"loc":{"start":{"line":16,"column":68},"end":{"line":16,"column":92}}})) != null ? stack1 : "")
     + " for one project";
 },"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
     var stack1, alias1=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
@@ -110,12 +134,44 @@ export const PRECOMPILED_VIEWS: Record<string, TemplateSpecification> = {
 
   return "---\n**What next**\n\n"
     + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"next"),"hasFailed"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":4,"column":0},"end":{"line":6,"column":7}}})) != null ? stack1 : "")
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"next"),"canApply"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.program(5, data, 0),"data":data,"loc":{"start":{"line":7,"column":0},"end":{"line":11,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"next"),"canApply"),{"name":"if","hash":{},"fn":container.program(1, data, 0),"inverse":container.program(5, data, 0),"data":data,"loc":{"start":{"line":7,"column":0},"end":{"line":12,"column":7}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(lookupProperty(depth0,"next"),"toPlan"),"length"),{"name":"if","hash":{},"fn":container.program(8, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":13,"column":0},"end":{"line":15,"column":7}}})) != null ? stack1 : "")
     + "- Comment "
-    + ((stack1 = (lookupProperty(helpers,"cmd")||container.strict(depth0, "cmd", {"start":{"line":12,"column":12},"end":{"line":12,"column":15}} )).call(alias1,"/plan",{"name":"cmd","hash":{},"data":data,"loc":{"start":{"line":12,"column":10},"end":{"line":12,"column":25}}})) != null ? stack1 : "")
+    + ((stack1 = (lookupProperty(helpers,"cmd")||container.strict(depth0, "cmd", {"start":{"line":16,"column":12},"end":{"line":16,"column":15}} )).call(alias1,"/plan",{"name":"cmd","hash":{},"data":data,"loc":{"start":{"line":16,"column":10},"end":{"line":16,"column":25}}})) != null ? stack1 : "")
     + " to plan again"
-    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"next"),"planCommand"),{"name":"if","hash":{},"fn":container.program(6, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":12,"column":39},"end":{"line":12,"column":115}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias1,lookupProperty(lookupProperty(depth0,"next"),"planCommand"),{"name":"if","hash":{},"fn":container.program(9, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":16,"column":39},"end":{"line":16,"column":115}}})) != null ? stack1 : "")
     + ".\n";
+},"useData":true},
+  "plan-project-earlier": {"0":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return " · "
+    + ((stack1 = (((helper = lookupProperty(helpers,"counts") || container.strict(depth0, "counts", {"start":{"line":3,"column":62},"end":{"line":3,"column":68}} ))),(typeof helper === "function" ? helper.call(depth0 != null ? depth0 : (container.nullContext || {}),{"name":"counts","hash":{},"data":data,"loc":{"start":{"line":3,"column":60},"end":{"line":3,"column":70}}}) : helper))) != null ? stack1 : "");
+},"compiler":[8,">= 4.3.0"],"main":function(container,depth0,helpers,partials,data) {
+    var stack1, helper, alias1=container.strict, alias2=depth0 != null ? depth0 : (container.nullContext || {}), lookupProperty = container.lookupProperty || function(parent, propertyName) {
+        if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+          return parent[propertyName];
+        }
+        return undefined
+    };
+
+  return "#### Project "
+    + ((stack1 = (lookupProperty(helpers,"code")||alias1(depth0, "code", {"start":{"line":1,"column":15},"end":{"line":1,"column":19}} )).call(alias2,lookupProperty(depth0,"name"),{"name":"code","hash":{},"data":data,"loc":{"start":{"line":1,"column":13},"end":{"line":1,"column":26}}})) != null ? stack1 : "")
+    + "\n\n"
+    + ((stack1 = (lookupProperty(helpers,"code")||alias1(depth0, "code", {"start":{"line":3,"column":2},"end":{"line":3,"column":6}} )).call(alias2,lookupProperty(depth0,"dir"),{"name":"code","hash":{},"data":data,"loc":{"start":{"line":3,"column":0},"end":{"line":3,"column":12}}})) != null ? stack1 : "")
+    + " · workspace "
+    + ((stack1 = (lookupProperty(helpers,"code")||alias1(depth0, "code", {"start":{"line":3,"column":27},"end":{"line":3,"column":31}} )).call(alias2,lookupProperty(depth0,"workspace"),{"name":"code","hash":{},"data":data,"loc":{"start":{"line":3,"column":25},"end":{"line":3,"column":43}}})) != null ? stack1 : "")
+    + ((stack1 = lookupProperty(helpers,"if").call(alias2,lookupProperty(depth0,"counts"),{"name":"if","hash":{},"fn":container.program(0, data, 0),"inverse":container.noop,"data":data,"loc":{"start":{"line":3,"column":43},"end":{"line":3,"column":77}}})) != null ? stack1 : "")
+    + " · risk "
+    + ((stack1 = (((helper = lookupProperty(helpers,"badge") || alias1(depth0, "badge", {"start":{"line":3,"column":87},"end":{"line":3,"column":92}} ))),(typeof helper === "function" ? helper.call(alias2,{"name":"badge","hash":{},"data":data,"loc":{"start":{"line":3,"column":85},"end":{"line":3,"column":94}}}) : helper))) != null ? stack1 : "")
+    + "\n\nPlanned earlier at this commit and not planned again by this run: that plan is still the current one. Its resource changes are not repeated here; comment "
+    + ((stack1 = (lookupProperty(helpers,"cmd")||alias1(depth0, "cmd", {"start":{"line":5,"column":156},"end":{"line":5,"column":159}} )).call(alias2,lookupProperty(depth0,"planCommand"),{"name":"cmd","hash":{},"data":data,"loc":{"start":{"line":5,"column":154},"end":{"line":5,"column":173}}})) != null ? stack1 : "")
+    + " to show them again.\n";
 },"useData":true},
   "plan-project-end": {"0":function(container,depth0,helpers,partials,data) {
     var stack1, lookupProperty = container.lookupProperty || function(parent, propertyName) {
