@@ -11,6 +11,7 @@ import { analyzePlanFile } from '../plan/analyze-plan-file.js';
 import { PlanInputError } from '../plan/plan-model.js';
 import type { RiskConfig } from '../plan/risk-config.js';
 import { CliError } from './cli-error.js';
+import { tuneV8ForRendering } from './v8-tuning.js';
 
 // The YAML parser, zod schemas and Handlebars load only when a run needs them (--config, markdown):
 // `render --format json` on a big plan should cost little more than parsing it.
@@ -62,6 +63,7 @@ export async function runRender(planFile: string, options: RenderCommandOptions)
 
   const analysis = analyze<ResourceChangeAnalysis>({});
   if (options.format === 'json') await writePieces(analysisJsonPieces(analysis));
+  tuneV8ForRendering();
   const { renderPlanComment } = await import('../render/render-plan-comment.js');
   let bodies: string[];
   try {

@@ -92,12 +92,11 @@ export interface RawChangeStore {
   loadRawChange(ref: number): RawResourceChange;
 }
 
-/** Where an entry comes back from: the entry itself (kept in memory), or entry `ref` of a store. */
+/** Where an entry comes back from: the entry itself (kept in memory, `ref` -1), or entry `ref` of a store. */
 type RawChangeHolder = RawResourceChange | RawChangeStore;
 
 function loadRaw(holder: RawChangeHolder, ref: number): RawResourceChange {
-  // A parsed JSON value never holds a function: an entry cannot be mistaken for a store.
-  return typeof (holder as Partial<RawChangeStore>).loadRawChange === 'function' ? (holder as RawChangeStore).loadRawChange(ref) : (holder as RawResourceChange);
+  return ref < 0 ? (holder as RawResourceChange) : (holder as RawChangeStore).loadRawChange(ref);
 }
 
 /** The whole plan in memory: the app's path. */
@@ -137,8 +136,8 @@ export class PlanAnalyzer<C = ResourceChangeAnalysis> {
   }
 
   /**
-   * One entry of `resource_changes`: count, describe, rate. The entry is kept for its header and diff
-   * text, unless `store` gives it back as entry `ref`.
+   * One entry of `resource_changes`: count, describe, rate. The entry is kept for the record's fields,
+   * header and diff, unless `store` gives it back as entry `ref` (0 or more).
    */
   addResourceChange(resource: RawResourceChange, store?: RawChangeStore, ref = -1): void {
     const action = classifyActions(resource.change.actions);
@@ -160,7 +159,8 @@ export class PlanAnalyzer<C = ResourceChangeAnalysis> {
     this.changes.push(this.keepChange(record));
     // ...and, kept, reads the entry from the store (or keeps it, in memory) and evaluates its reasons
     // again when they are read (few ever are): the reasons are most of what it would hold.
-    record.settle(store ?? resource, ref);
+    if (store) record.settle(store, ref);
+    else record.settle(resource, -1);
   }
 
   /** One entry of `resource_drift`: what changed outside Terraform since the last apply. Same `store` and `ref` as above. */
@@ -168,7 +168,7 @@ export class PlanAnalyzer<C = ResourceChangeAnalysis> {
     const action = classifyActions(resource.change.actions);
     // A move without other drift shows in the planned changes, as Terraform shows it.
     if (action === 'no-op') return;
-    this.driftCandidates.push({ holder: store ?? resource, ref, action });
+    this.driftCandidates.push(store ? { holder: store, ref, action } : { holder: resource, ref: -1, action });
   }
 
   /** The rest of the plan; `keys` are its top-level keys in plan order (for the unknown-fields note). */

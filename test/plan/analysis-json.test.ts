@@ -23,11 +23,17 @@ describe('changes kept as JSON text (render --format json)', () => {
     const texts = analyzePlan(everyField, { keepChange: changeJsonText });
     expect(texts.changes).toHaveLength(records.changes.length);
     expect([...analysisJsonPieces(texts, 64)].join('')).toBe(`${JSON.stringify(json, null, 2)}\n`);
+    // More changes than one formatting batch, kept either way.
+    const many = plan(Array.from({ length: 150 }, (_, i) => resourceChange(`aws_instance.n${i}`, i % 2 ? ['create'] : ['delete'], { before: obj, after: obj })));
+    const expected = `${JSON.stringify(toAnalysisJson(analyzePlan(many)), null, 2)}\n`;
+    expect([...analysisJsonPieces(analyzePlan(many, { keepChange: changeJsonText }), 1000)].join('')).toBe(expected);
+    expect([...analysisJsonPieces(analyzePlan(many), 1000)].join('')).toBe(expected);
   });
 
-  it('hold the values only, in the order of the output, absent optional keys left out', () => {
-    const [moved, , deposed] = analyzePlan(everyField, { keepChange: changeJsonText }).changes;
-    expect(JSON.parse(moved as string)).toEqual(['aws_instance.moved', ['no-op'], 'low', [expect.stringContaining('moves aws_instance.old')], 'no-op', 'aws_instance.old']);
-    expect(JSON.parse(deposed as string)).toEqual(['aws_instance.web', ['delete'], 'high', [expect.any(String)], 'delete', null, null, '00000001']);
+  it('are the compact JSON of each entry of `changes`', () => {
+    const json = toAnalysisJson(analyzePlan(everyField));
+    const texts = analyzePlan(everyField, { keepChange: changeJsonText }).changes;
+    expect(texts).toEqual(json.changes.map((entry) => JSON.stringify(entry)));
+    expect(JSON.parse(texts[2] as string)).toEqual({ address: 'aws_instance.web', actions: ['delete'], risk: 'high', reasons: [expect.any(String)], action: 'delete', deposed: '00000001' });
   });
 });
