@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
-import { STANDIN, project, sleep, standinCalls, waitFor } from './harness/e2e-helpers.js';
+import { PLAN_MARKER, project, sleep, STANDIN, standinCalls, waitFor } from './harness/e2e-helpers.js';
 import { GitHubDouble } from './harness/github-double.js';
 import type { PullRequestRef } from './harness/github-double.js';
 import { deliver } from './harness/sign-webhook.js';
@@ -19,7 +19,6 @@ import { RunningApp, generateAppKey, isAppBuilt } from './harness/start-app.js';
 const SECRET = 'e2e-faults-secret';
 const APP_ID = 4244;
 const OWNER = 'acme';
-const PLAN_MARKER = '<!-- infra-review:plan -->';
 
 /** Stand-in processes still running in `cwd` (a SIGKILLed app leaves its hung child behind). */
 function standinPidsIn(cwd: string): number[] {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STANDIN, project, sleep, standinCalls, waitFor } from './harness/e2e-helpers.js';
+import { PLAN_MARKER, project, sleep, STANDIN, standinCalls, waitFor } from './harness/e2e-helpers.js';
 import { GitHubDouble } from './harness/github-double.js';
 import type { PullRequestRef } from './harness/github-double.js';
 import { DEFAULT_WEBHOOK_PATH, deliver, signPayload } from './harness/sign-webhook.js';
@@ -18,7 +18,6 @@ import { RunningApp, generateAppKey, isAppBuilt } from './harness/start-app.js';
 const SECRET = 'e2e-hostile-secret';
 const APP_ID = 4243;
 const OWNER = 'acme';
-const PLAN_MARKER = '<!-- infra-review:plan -->';
 
 describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('hostile input against the built app', { timeout: 45_000 }, () => {
   const key = generateAppKey();

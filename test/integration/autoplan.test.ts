@@ -7,6 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubDouble } from '../e2e/harness/github-double.js';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
+import { PLAN_MARKER } from '../e2e/harness/e2e-helpers.js';
 
 /**
  * Autoplan scenarios through the real app (in-process Probot, the GitHub double, the IaC stand-in):
@@ -15,7 +16,6 @@ import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helper
  */
 
 const OWNER = 'acme';
-const PLAN_MARKER = '<!-- infra-review:plan -->';
 
 function backend(statePath: string): string {
   return ['terraform {', '  backend "local" {', `    path = "${statePath}"`, '  }', '}', ''].join('\n');

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { project, stateValue } from '../e2e/harness/e2e-helpers.js';
+import { PLAN_MARKER, project, stateValue } from '../e2e/harness/e2e-helpers.js';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
 
 /**
@@ -13,7 +13,6 @@ import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helper
  */
 
 const OWNER = 'acme';
-const PLAN_MARKER = '<!-- infra-review:plan -->';
 
 describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the checks and the comment', () => {
   let app: AppUnderTest | undefined;

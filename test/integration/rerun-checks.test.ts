@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RerunResult } from '../../src/jobs/rerun-check.js';
 import type { Job } from '../../src/store/store.js';
-import { standinCalls } from '../e2e/harness/e2e-helpers.js';
+import { PLAN_MARKER, standinCalls } from '../e2e/harness/e2e-helpers.js';
 import type { GitHubDouble, PullRequestRef } from '../e2e/harness/github-double.js';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
 
@@ -21,7 +21,6 @@ const OWNER = 'acme';
 const PLAN = 'infra-review/plan';
 const APPROVAL = 'infra-review/approval';
 const APPLY = 'infra-review/apply';
-const PLAN_MARKER = '<!-- infra-review:plan -->';
 
 function project(statePath: string, value: string): string {
   return ['terraform {', '  backend "local" {', `    path = "${statePath}"`, '  }', '}', '', 'resource "aws_ssm_parameter" "release" {', `  value = "${value}"`, '  type  = "String"', '}', ''].join('\n');

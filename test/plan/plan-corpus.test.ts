@@ -1,25 +1,14 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
+import { FIXTURE_PLANS_DIR, listFixturePlans } from './fixture-plans.js';
 import { toAnalysisJson } from '../../src/plan/analysis-json.js';
 import { parsePlanJson, type RawPlan, type RawResourceChange } from '../../src/plan/plan-model.js';
 import { collectMaskedStrings } from '../../src/plan/value-mask.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PLANS = path.resolve(REPO_ROOT, '../shared/fixtures/plans');
+const PLANS = FIXTURE_PLANS_DIR;
 
-function listPlans(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) out.push(...listPlans(full));
-    else if (entry.endsWith('.json') && entry !== 'SOURCES.json') out.push(full);
-  }
-  return out.sort();
-}
 
 /** Terraform's own counts from the human-readable twin, or undefined when there is no twin. */
 function expectedCounts(jsonFile: string): { add: number; change: number; destroy: number } | undefined {
@@ -49,7 +38,7 @@ function sensitiveStrings(plan: RawPlan): Set<string> {
   return secrets;
 }
 
-const files = listPlans(PLANS);
+const files = listFixturePlans();
 
 describe.skipIf(files.length === 0)('every real plan in ../shared/fixtures/plans', () => {
   it.each(files.map((f) => [path.relative(PLANS, f), f]))('%s parses, analyses, matches Terraform and leaks nothing', (_name, file) => {

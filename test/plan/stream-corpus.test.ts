@@ -1,33 +1,22 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import picomatch from 'picomatch';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePlan } from '../../bench/generate-plan.js';
 import { analysisJsonPieces, changeJsonText, toAnalysisJson } from '../../src/plan/analysis-json.js';
 import { streamPlanFile } from '../../src/plan/analyze-plan-file.js';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
+import { FIXTURE_PLANS_DIR, listFixturePlans } from './fixture-plans.js';
 import { catalogueTypeMatcher } from '../../src/plan/evaluate-risk.js';
 import { parsePlanJson } from '../../src/plan/plan-model.js';
 import { ACCESS_CONTROL_TYPES, DISPOSABLE_TYPES, FIREWALL_TYPES, STATEFUL_CATEGORIES } from '../../src/plan/risk-catalog.js';
 import { analysisSnapshot } from './analysis-snapshot.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PLANS = path.resolve(REPO_ROOT, '../shared/fixtures/plans');
+const PLANS = FIXTURE_PLANS_DIR;
 
-function listPlans(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) out.push(...listPlans(full));
-    else if (entry.endsWith('.json') && entry !== 'SOURCES.json') out.push(full);
-  }
-  return out.sort();
-}
 
-const corpus = listPlans(PLANS);
+const corpus = listFixturePlans();
 const work = mkdtempSync(path.join(tmpdir(), 'infra-review-stream-corpus-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

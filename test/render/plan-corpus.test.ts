@@ -1,24 +1,16 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generatePlan, secretOf } from '../../bench/generate-plan.js';
 import { analyzePlan } from '../../src/plan/analyze-plan.js';
 import { parsePlanJson } from '../../src/plan/plan-model.js';
 import type { PlanCommentInput } from '../../src/render/plan-comment-input.js';
 import { COMMENT_MAX_LENGTH, PLAN_COMMENT_MARKER, planCommentPartMarker, renderPlanCheckSummary, renderPlanComment } from '../../src/render/render-plan-comment.js';
+import { FIXTURE_PLANS_DIR, listFixturePlans } from '../plan/fixture-plans.js';
 import { fenceBalance } from './analysis-builder.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PLANS = path.resolve(REPO_ROOT, '../shared/fixtures/plans');
+const PLANS = FIXTURE_PLANS_DIR;
 
-function planFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return planFiles(full);
-    return name.endsWith('.json') && name !== 'SOURCES.json' ? [full] : [];
-  });
-}
 
 /** Every string (and number) under the parts of `value` that `mask` marks sensitive. */
 function sensitiveStrings(value: unknown, mask: unknown, out: Set<string>, marked = false): void {
@@ -62,7 +54,7 @@ function commentOf(file: string, bytes: Buffer | string): PlanCommentInput {
 }
 
 describe.skipIf(!existsSync(PLANS))('rendering every real plan in the shared fixtures', () => {
-  const files = existsSync(PLANS) ? planFiles(PLANS) : [];
+  const files = listFixturePlans();
 
   it('finds the corpus', () => {
     expect(files.length).toBeGreaterThan(50);

@@ -6,7 +6,7 @@ import { REPO_ROOT } from './start-app.js';
 /** The IaC stand-in the built app runs instead of tofu (IAC_BINARY). */
 export const STANDIN = path.join(REPO_ROOT, 'test/iac-standin/bin/tofu');
 
-/** The hidden marker of the app's sticky plan comment. */
+/** The hidden marker of the app's sticky plan comment, pinned here as a literal: changing it in src would orphan the comments already on open PRs. */
 export const PLAN_MARKER = '<!-- infra-review:plan -->';
 
 /** Polls `probe` every 100 ms until it returns something other than undefined/false. */
