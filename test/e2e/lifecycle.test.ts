@@ -240,13 +240,14 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('the PR lifecycle through
   it('releases the locks and discards the unapplied plans when the PR is closed; nothing unexpected happened', async () => {
     await send('pull_request', await double.closePullRequest(pr));
 
-    await waitFor('the locks to be released', async () => (await store.listLocks({ repo: FULL_NAME })).length === 0);
+    // The close job releases the locks, then discards the plans, then audits: wait for its audit event.
+    const closed = await waitFor('the close job to finish', async () => (await store.listAudit({ repo: FULL_NAME, pr: pr.number })).find((event) => event.action === 'pr:closed'));
+    expect(await store.listLocks({ repo: FULL_NAME })).toEqual([]);
     const plans = await store.listPlans({ repo: FULL_NAME, pr: pr.number });
     expect(plans.filter((p) => p.headSha === headSha).map((p) => p.status)).toEqual(['discarded', 'discarded']);
     // What was applied stays on record.
     expect(plans.filter((p) => p.status === 'applied')).toHaveLength(4);
-    const closed = (await store.listAudit({ repo: FULL_NAME, pr: pr.number })).find((event) => event.action === 'pr:closed');
-    expect(closed?.reason).toBe('released 2 lock(s): envs/prod, envs/staging; discarded 2 unapplied plan(s)');
+    expect(closed.reason).toBe('released 2 lock(s): envs/prod, envs/staging; discarded 2 unapplied plan(s)');
     const sticky = await waitFor('the plan comment to say the PR was closed', () => planComments()[0]?.body?.includes('This PR was closed') && planComments()[0]?.body);
     expect(sticky).toContain('Released the locks on `envs/prod`, `envs/staging`.');
     expect(stateValues()).toEqual(['v1', 'v1']);
