@@ -125,7 +125,7 @@ export class Runtime {
     }
   }
 
-  /** Old plans, plan files, finished jobs and delivery keys go after PLAN_RETENTION_DAYS; locks, applies and audit stay. */
+  /** Old plans, plan files and finished jobs (with their once-keys) go after PLAN_RETENTION_DAYS; locks, applies and audit stay. */
   private schedulePruning(store: Store): void {
     const prune = () => {
       store.pruneOlderThan(this.settings.planRetentionDays * 86_400_000).then(

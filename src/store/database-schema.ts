@@ -109,6 +109,10 @@ export interface AuditEventTable {
   details: string | null;
 }
 
+/**
+ * Created by migration 1 (released) for the old `claimOnce`; nothing writes it since migration 2 moved
+ * the exactly-once claim to `jobs.once_key`. Kept in the schema; `pruneOlderThan` empties old rows.
+ */
 export interface ProcessedKeyTable {
   key: string;
   created_at: number;

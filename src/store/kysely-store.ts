@@ -168,6 +168,7 @@ export class KyselyStore implements Store {
       .where('status', 'not in', ACTIVE_JOB)
       .where((eb) => eb(eb.fn.coalesce('finished_at', 'created_at'), '<', cutoff))
       .executeTakeFirst();
+    // Nothing writes processed_keys now (jobs.once_key replaced it); this empties what older releases left.
     const keys = await this.db.deleteFrom('processed_keys').where('created_at', '<', cutoff).executeTakeFirst();
     return { plans, planFiles, jobs: Number(jobs.numDeletedRows), processedKeys: Number(keys.numDeletedRows) };
   }
@@ -484,18 +485,6 @@ export class KyselyStore implements Store {
       .execute();
     // Newest N from the index, handed back oldest first.
     return rows.reverse().map(toAudit);
-  }
-
-  // ---- exactly-once ----
-
-  async claimOnce(key: string): Promise<boolean> {
-    const row = await this.db
-      .insertInto('processed_keys')
-      .values({ key, created_at: Date.now() })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .returning('key')
-      .executeTakeFirst();
-    return row !== undefined;
   }
 
   // ---- lifecycle ----

@@ -9,8 +9,8 @@ import type { PlanSummary, RiskLevel } from '../plan/analysis.js';
  *   gets `{ acquired: true }`; the others learn who holds it. Re-acquiring a lock your PR holds succeeds.
  * - `claimJob` hands a queued job to exactly one worker.
  * - `enqueueJob` never duplicates a job whose key is already queued or running.
- * - `claimOnce(key)` is true for exactly one caller of a key, ever (until pruned); `enqueueJobOnce` is
- *   the same for a job, with the claim and the job written in one statement.
+ * - `enqueueJobOnce(key, job)` enqueues for exactly one caller of a key, ever (until the job is pruned):
+ *   the claim and the job are one row (`jobs.once_key`), so no failure can record one without the other.
  * - `getPlanFile` returns the bytes only if their SHA-256 still matches the one recorded at `putPlanFile`.
  *
  * Timestamps are `Date`s (stored as epoch milliseconds). JSON fields round-trip through `JSON.stringify`.
@@ -46,7 +46,9 @@ export interface Store {
   /** Read a plan file; throws `PlanFileError` ('missing' | 'hash-mismatch' | 'bad-location') unless its SHA-256 matches `ref.sha256`. */
   getPlanFile(ref: Pick<PlanFileRef, 'location' | 'sha256'>): Promise<Buffer>;
   /**
-   * Delete plans (records and files), finished jobs and processed-delivery keys older than `ms`.
+   * Delete plans (records and files) and finished jobs (with their once-keys) older than `ms`, and
+   * `processed_keys` rows older than `ms`: nothing writes that table any more (the exactly-once claim
+   * is `jobs.once_key`), but releases before schema migration 2 did, and their rows go the same way.
    * Locks, applies and the audit trail are never pruned.
    */
   pruneOlderThan(ms: number): Promise<PruneResult>;
@@ -118,10 +120,6 @@ export interface Store {
   /** The newest `limit` (default 1000) audit events of a repository (optionally one PR), oldest first. */
   listAudit(filter: { repo: string; pr?: number; limit?: number }): Promise<AuditEvent[]>;
 
-  // ---- exactly-once -------------------------------------------------------------------------
-  /** True only for the first caller of `key` across all processes (redelivered webhooks, repeated comments). */
-  claimOnce(key: string): Promise<boolean>;
-
   // ---- lifecycle ----------------------------------------------------------------------------
   /** Throws when the database cannot be reached (for /readyz). */
   ping(): Promise<void>;
@@ -188,6 +186,7 @@ export interface PruneResult {
   plans: number;
   planFiles: number;
   jobs: number;
+  /** Leftover `processed_keys` rows (written only by releases before schema migration 2). */
   processedKeys: number;
 }
 
