@@ -14,6 +14,8 @@ export interface ApplyHistoryEntry {
   outcome: 'running' | 'succeeded' | 'failed' | 'interrupted';
   /** A rollback: the apply it undoes. */
   rollbackOf: number | null;
+  /** The plan record applied (a rollback: the plan made of the known-good commit, just before it ran). */
+  planId?: number | null;
 }
 
 /** A project of the head's plan state, as far as the apply check needs it. */
@@ -23,6 +25,12 @@ export interface ApplyCheckProject {
   status: 'planned' | 'failed' | 'skipped';
   hasChanges?: boolean;
   skippedReason?: string;
+  /**
+   * The id of the newest plan record of the project at this head (plan ids only grow). Compared with a
+   * rollback's `planId`, it tells whether the head's plan of a rolled-back project was made before the
+   * rollback (stale: planned against the state the rollback replaced) or after it. Unknown: before.
+   */
+  planId?: number;
 }
 
 export interface ApplyCheckFacts {
@@ -75,12 +83,14 @@ function skipWhy(project: ApplyCheckProject): string {
 }
 
 /**
- * The one rule for `infra-review/apply`, whoever publishes it (a plan, `/apply`, a re-run of the check):
- * success only when every affected project is planned at this head and every one with changes is applied
- * from it (or none has changes). Failure when the latest apply of the head, or the latest rollback, of a
- * project did not succeed (an outcome nobody has resolved yet), or a project failed to plan at this head.
+ * The one rule for `infra-review/apply`, whoever publishes it (a plan, `/apply`, `/rollback`, a re-run of the
+ * check): success only when every affected project is planned at this head and every one with changes is
+ * applied from it (or none has changes). Failure when the latest apply of the head, or the latest rollback, of
+ * a project did not succeed (an outcome nobody has resolved yet), or a project failed to plan at this head.
  * Otherwise pending (`queued`, which branch protection does not accept) with the next step: `/apply` for
- * planned projects with changes, `/plan -p NAME` for a project not planned at this head (autoplan off).
+ * planned projects with changes, `/plan -p NAME` for a project not planned at this head (autoplan off) and
+ * for a rolled-back project whose plan at this head was made before its rollback (that plan describes the
+ * state the rollback replaced, whatever changes it counted: the project must be planned again).
  */
 export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
   const short = facts.headSha.slice(0, 7);
@@ -94,75 +104,95 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
   }
   const unplanned = notPlannedAtHead(facts.planned);
   const notPlannedLines = describeNotPlanned(unplanned, facts.headSha);
-  const withChanges = facts.planned.filter((project) => project.status === 'planned' && project.hasChanges === true).map((project) => project.name);
+  const plannedProjects = facts.planned.filter((project) => project.status === 'planned');
+  const withChanges = plannedProjects.filter((project) => project.hasChanges === true).map((project) => project.name);
   const applied = appliedAtHead(facts.history, withChanges, facts.headSha);
-  const pending = withChanges.filter((name) => !applied.has(name));
-  if (pending.length === 0 && notPlannedLines.length === 0) {
-    return withChanges.length === 0
-      ? { status: 'completed', conclusion: 'success', title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }
-      : { status: 'completed', conclusion: 'success', title: 'Applied', summary: `Every project with changes was applied from ${short}.` };
-  }
 
+  const pending: string[] = [];
   const problems: string[] = [];
+  /** Rolled back and planned again at this head since: waits for `/apply` (when it has changes). */
+  const rolledBackLines: string[] = [];
+  /** Rolled back after the head's plan of it was made: waits for `/plan -p NAME` first. */
+  const toReplan: string[] = [];
   let rollbackFailed = false;
-  let rolledBack = false;
-  for (const name of pending) {
+  for (const project of plannedProjects) {
+    const name = project.name;
     const latest = facts.history.find((entry) => entry.project === name);
-    if (!latest) continue;
     // A record still 'running' when no command of the PR runs was cut short: its outcome is unknown.
-    const unknown = latest.outcome === 'interrupted' || latest.outcome === 'running';
-    if (latest.kind === 'rollback') {
+    const unknown = latest !== undefined && (latest.outcome === 'interrupted' || latest.outcome === 'running');
+    if (latest?.kind === 'rollback') {
+      const target = latest.sha.slice(0, 7);
       if (latest.outcome === 'failed' || unknown) {
         rollbackFailed = true;
         problems.push(
           latest.outcome === 'failed'
-            ? `- \`${name}\`: the rollback to ${latest.sha.slice(0, 7)} failed; the project may be in a partly changed state.`
-            : `- \`${name}\`: the rollback to ${latest.sha.slice(0, 7)} was interrupted; its outcome is unknown.`,
+            ? `- \`${name}\`: the rollback to ${target} failed; the project may be in a partly changed state.`
+            : `- \`${name}\`: the rollback to ${target} was interrupted; its outcome is unknown.`,
         );
         continue;
       }
       const undone = latest.rollbackOf === null ? undefined : facts.history.find((entry) => entry.id === latest.rollbackOf);
       if (undone && undone.outcome !== 'succeeded' && undone.sha === facts.headSha) {
-        problems.push(`- \`${name}\`: the apply of ${short} failed and was rolled back to ${latest.sha.slice(0, 7)}.`);
-      } else {
-        rolledBack = true;
+        problems.push(`- \`${name}\`: the apply of ${short} failed and was rolled back to ${target}.`);
+        continue;
+      }
+      const plannedSince = project.planId !== undefined && typeof latest.planId === 'number' && project.planId > latest.planId;
+      if (!plannedSince) {
+        toReplan.push(`- \`${name}\`: rolled back to ${target}, so this PR's change to it is no longer live. Its plan of ${short} was made before the rollback: comment \`/plan -p ${name}\`, then \`/apply\` once approved.`);
+        continue;
+      }
+      if (project.hasChanges === true) {
+        pending.push(name);
+        rolledBackLines.push(`- \`${name}\`: rolled back to ${target}, so this PR's change to it is no longer live; planned again at ${short} since.`);
       }
       continue;
     }
+    if (project.hasChanges !== true || applied.has(name)) continue;
+    pending.push(name);
     // An apply of an older head says nothing about this one: that project simply waits for /apply.
-    if (latest.sha !== facts.headSha || latest.outcome === 'succeeded') continue;
+    if (!latest || latest.sha !== facts.headSha || latest.outcome === 'succeeded') continue;
     problems.push(unknown ? `- \`${name}\`: the apply of ${short} was interrupted; its outcome is unknown.` : `- \`${name}\`: the apply of ${short} failed.`);
   }
+  if (pending.length === 0 && problems.length === 0 && toReplan.length === 0 && notPlannedLines.length === 0) {
+    return withChanges.length === 0
+      ? { status: 'completed', conclusion: 'success', title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }
+      : { status: 'completed', conclusion: 'success', title: 'Applied', summary: `Every project with changes was applied from ${short}.` };
+  }
+
   const appliedLine = applied.size > 0 ? `\n\nApplied from ${short}: ${list([...applied])}.` : '';
+  const rolledBack = [...toReplan, ...rolledBackLines];
+  const rolledBackPart = rolledBack.length > 0 ? `\n\nRolled back:\n${rolledBack.join('\n')}` : '';
   const notPlannedPart = notPlannedLines.length > 0 ? `\n\nNot planned at ${short}:\n${notPlannedLines.join('\n')}` : '';
   if (problems.length > 0) {
     return {
       status: 'completed',
       conclusion: 'failure',
       title: rollbackFailed ? 'Rollback failed' : 'Apply failed',
-      summary: `${problems.join('\n')}${appliedLine}${notPlannedPart}\n\nCheck the state of these projects, then comment \`/apply\` to apply again (or \`/rollback\`). ${NEVER_APPLIES}`,
+      summary: `${problems.join('\n')}${appliedLine}${rolledBackPart}${notPlannedPart}\n\nCheck the state of these projects, then comment \`/apply\` to apply again (or \`/rollback\`). ${NEVER_APPLIES}`,
     };
   }
-  const stillToApply = pending.length > 0 ? `Still to apply: ${list(pending)}.` : 'Every planned project with changes is applied.';
+  const stillToApply =
+    pending.length > 0 ? `Still to apply: ${list(pending)}.` : toReplan.length > 0 ? 'Nothing can be applied before the rolled-back projects are planned again.' : 'Every planned project with changes is applied.';
   if (unplanned.failed.length > 0) {
     const n = unplanned.failed.length;
     return {
       status: 'completed',
       conclusion: 'failure',
       title: 'Plan failed',
-      summary: `${notPlannedLines.join('\n')}\n\n${stillToApply}${appliedLine}\n\nThis check fails (it does not pass) until ${n === 1 ? 'that project is' : 'those projects are'} planned at this commit and applied. ${NEVER_APPLIES}`,
+      summary: `${notPlannedLines.join('\n')}\n\n${stillToApply}${appliedLine}${rolledBackPart}\n\nThis check fails (it does not pass) until ${n === 1 ? 'that project is' : 'those projects are'} planned at this commit and applied. ${NEVER_APPLIES}`,
     };
   }
-  if (unplanned.skipped.length > 0) {
+  if (unplanned.skipped.length > 0 || toReplan.length > 0) {
+    const waiting = pending.length > 0 ? 'Waiting for /plan and /apply' : 'Waiting for /plan';
     return {
       status: 'queued',
-      title: pending.length > 0 ? 'Waiting for /plan and /apply' : 'Waiting for /plan',
-      summary: `${stillToApply}${appliedLine}${notPlannedPart}\n\nThis check stays pending (queued), which branch protection does not accept as passing, until every project this PR affects is planned at this commit and applied. ${NEVER_APPLIES}`,
+      title: unplanned.skipped.length > 0 ? waiting : `Rolled back: ${waiting.charAt(0).toLowerCase()}${waiting.slice(1)}`,
+      summary: `${stillToApply}${appliedLine}${rolledBackPart}${notPlannedPart}\n\nThis check stays pending (queued), which branch protection does not accept as passing, until every project this PR affects is planned at this commit and applied. ${NEVER_APPLIES}`,
     };
   }
   return {
     status: 'queued',
-    title: rolledBack ? 'Rolled back: waiting for /apply' : 'Waiting for /apply',
-    summary: `${stillToApply}${appliedLine}\n\nComment \`/apply\` once approved (see \`infra-review/approval\`). ${NEVER_APPLIES}`,
+    title: rolledBackLines.length > 0 ? 'Rolled back: waiting for /apply' : 'Waiting for /apply',
+    summary: `${stillToApply}${appliedLine}${rolledBackPart}\n\nComment \`/apply\` once approved (see \`infra-review/approval\`). ${NEVER_APPLIES}`,
   };
 }

@@ -6,6 +6,7 @@ import { repoFullName } from '../jobs/job-payloads.js';
 import type { ProjectTarget } from '../jobs/plan-project.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
 import { readHeadPlanState } from '../jobs/head-plan-state.js';
+import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import type { PullRequestState } from '../github/get-pull-request.js';
 import { getBranchSha } from '../github/get-check-run.js';
 import { compareCommits } from '../github/compare-commits.js';
@@ -191,8 +192,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   // 5. The apply check by the one rule (applyCheckStatus, from the applies as recorded now: the apply took
   // a while, another job may have written the check), with this apply's output when it failed; automerge
   // only when that rule passes, so never while an affected project is not planned at this head.
-  const history = await store.listApplies({ repo: repoName, pr: ref.pr });
-  const status = applyCheckStatus({ headSha: ref.headSha, planned: known, history });
+  const status = applyCheckStatus(await readApplyCheckFacts(store, ref, known));
   await ensureCheckRun(ctx.octokit, repo, {
     name: CHECK_APPLY,
     headSha: ref.headSha,

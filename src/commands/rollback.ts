@@ -5,7 +5,9 @@ import type { JobContext } from '../jobs/job-context.js';
 import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import { planProject, type ProjectTarget } from '../jobs/plan-project.js';
-import { mergeHeadPlans, publishedPlanResults } from '../jobs/head-plan-state.js';
+import { mergeHeadPlans, publishedPlanResults, readHeadPlanState } from '../jobs/head-plan-state.js';
+import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
+import { applyCheckStatus } from './apply-check-status.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
 import { CHECK_APPLY, ensureCheckRun } from '../github/ensure-check-run.js';
 import { createTeamResolver } from '../github/resolve-team-members.js';
@@ -139,15 +141,11 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
   }
 
   await annotateApplied(ctx, ref);
-  // The PR's change is no longer (fully) live: the apply check goes back to pending, or fails when a rollback failed.
-  await ensureCheckRun(ctx.octokit, repo, {
-    name: CHECK_APPLY,
-    headSha: ref.headSha,
-    appId: ctx.app.id,
-    ...(allOk
-      ? { status: 'queued' as const, title: 'Rolled back: waiting for /apply', summary: 'A rollback put projects of this PR back to their last known-good configuration. Comment `/apply` to apply the PR again.' }
-      : { status: 'completed' as const, conclusion: 'failure' as const, title: 'Rollback failed', summary: sections.join('\n\n') }),
-  });
+  // The apply check by the one rule (applyCheckStatus), from the applies and rollbacks as recorded now: a
+  // project rolled back waits for a new plan and /apply, a failed rollback fails the check, and a rollback
+  // that did not happen (refused, not confirmed, not planned) leaves the check saying what is still live.
+  const headPlan = await readHeadPlanState(store, ref);
+  await ensureCheckRun(ctx.octokit, repo, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...applyCheckStatus(await readApplyCheckFacts(store, ref, headPlan?.projects)) });
   return { ok: allOk && !refusedAny, refused: refusedAny && allOk, body: sections.join('\n\n') };
 }
 

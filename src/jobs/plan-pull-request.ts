@@ -11,6 +11,7 @@ import { renderPlanComment, renderPlanCheckSummary } from '../render/render-plan
 import type { PlanCommentInput, ProjectPlanResult } from '../render/plan-comment-input.js';
 import type { PlanRecord } from '../store/store.js';
 import { applyCheckStatus } from '../commands/apply-check-status.js';
+import { readApplyCheckFacts } from './read-apply-check-facts.js';
 import { checkoutCommit, withWorkspace, type Workspace } from '../runner/index.js';
 import type { RepoRef } from '../github/repo-ref.js';
 import { listPrFiles, MAX_PR_FILES, type PrFileList } from '../github/list-pr-files.js';
@@ -141,10 +142,8 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   });
   // The apply check by the one rule (applyCheckStatus): a project of this head not planned (autoplan off)
   // or failed keeps it from passing; a project applied from this head already (before a `/plan` of another
-  // one) is not waiting any more. The applies are read only when something has changes to apply.
-  const withChanges = state.projects.some((project) => project.status === 'planned' && project.hasChanges === true);
-  const history = withChanges ? await ctx.services.store.listApplies({ repo: repoName, pr: payload.pr }) : [];
-  await checks.ensure({ name: CHECK_APPLY, ...applyCheckStatus({ headSha, planned: state.projects, history }) });
+  // one) is not waiting any more; a rolled-back project waits for a plan made after its rollback.
+  await checks.ensure({ name: CHECK_APPLY, ...applyCheckStatus(await readApplyCheckFacts(ctx.services.store, payload, state.projects)) });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
 
   return own;

@@ -7,6 +7,7 @@ import type { JobContext } from './job-context.js';
 import type { ApprovalJobPayload, CommentCommandPayload, PlanJobPayload, PullRequestRef, RerunJobPayload } from './job-payloads.js';
 import { repoFullName } from './job-payloads.js';
 import { readHeadPlanState } from './head-plan-state.js';
+import { readApplyCheckFacts } from './read-apply-check-facts.js';
 
 export type Enqueue = (input: NewJob) => Promise<{ job: Job; created: boolean }>;
 
@@ -127,8 +128,8 @@ export async function republishApplyCheck(ctx: JobContext, ref: PullRequestRef):
   if (publishing.length > 0) {
     return { pr: ref.pr, action: 'apply-status-left-to-running-job', detail: publishing.map((job) => `${job.command} (${job.status})`).join(', ') };
   }
-  const [plan, history] = await Promise.all([readHeadPlanState(store, ref), store.listApplies({ repo: repoName, pr: ref.pr })]);
-  const status = applyCheckStatus({ headSha: ref.headSha, planned: plan?.projects, history });
+  const plan = await readHeadPlanState(store, ref);
+  const status = applyCheckStatus(await readApplyCheckFacts(store, ref, plan?.projects));
   await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...status });
   return { pr: ref.pr, action: 'apply-status-published', detail: status.title };
 }

@@ -74,14 +74,69 @@ describe('applyCheckStatus (what a Re-run of infra-review/apply republishes)', (
   });
 
   it('waits again after a successful rollback, but keeps failing when it undid a failed apply of this head', () => {
-    const applied = entry({ project: 'envs/prod' });
-    const rolledBack = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(applied, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: applied.id })) });
+    const applied = entry({ project: 'envs/prod', planId: 10 });
+    // Planned again at this head after the rollback (plan 30 is newer than the rollback's plan 20).
+    const replanned = planned.map((project) => ({ ...project, planId: 30 }));
+    const rolledBack = applyCheckStatus({ headSha: HEAD, planned: replanned, history: newestFirst(applied, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: applied.id, planId: 20 })) });
     expect(rolledBack).toMatchObject({ status: 'queued', title: 'Rolled back: waiting for /apply' });
+    expect(rolledBack.summary).toContain("`envs/prod`: rolled back to bbbbbbb, so this PR's change to it is no longer live; planned again at aaaaaaa since.");
+    expect(rolledBack.summary).toContain('Still to apply: `envs/prod`, `envs/staging`.');
+    expect(rolledBack.summary).toContain('Comment `/apply` once approved');
 
     const failedApply = entry({ project: 'envs/prod', outcome: 'failed' });
     const undone = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(failedApply, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: failedApply.id })) });
     expect(undone).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Apply failed' });
     expect(undone.summary).toContain('the apply of aaaaaaa failed and was rolled back to bbbbbbb');
+  });
+});
+
+describe('applyCheckStatus: a rolled-back project', () => {
+  const prodOnly = (fields: { hasChanges: boolean; planId?: number }) => [{ name: 'envs/prod', status: 'planned' as const, ...fields }];
+  const appliedThenRolledBack = () => {
+    const applied = entry({ project: 'envs/prod', planId: 10 });
+    return newestFirst(applied, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, rollbackOf: applied.id, planId: 20 }));
+  };
+
+  it('waits for `/plan -p` (not `/apply`) when the head was planned before the rollback: that plan describes the replaced state', () => {
+    for (const planId of [10, undefined]) {
+      const status = applyCheckStatus({ headSha: HEAD, planned: prodOnly({ hasChanges: true, ...(planId !== undefined ? { planId } : {}) }), history: appliedThenRolledBack() });
+      expect(status).toMatchObject({ status: 'queued', title: 'Rolled back: waiting for /plan' });
+      expect(status.summary).toContain("`envs/prod`: rolled back to bbbbbbb, so this PR's change to it is no longer live. Its plan of aaaaaaa was made before the rollback: comment `/plan -p envs/prod`, then `/apply` once approved.");
+      expect(status.summary).not.toContain('Still to apply');
+      expect(status.summary).toMatch(/pending .*does not accept/);
+    }
+  });
+
+  it('never passes on a plan made before the rollback that counted no changes (made after an apply of an earlier head)', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: prodOnly({ hasChanges: false, planId: 5 }), history: appliedThenRolledBack() });
+    expect(status).toMatchObject({ status: 'queued', title: 'Rolled back: waiting for /plan' });
+    expect(status.summary).toContain('`/plan -p envs/prod`');
+  });
+
+  it('passes when the plan made after the rollback has no changes (the head matches what was restored)', () => {
+    expect(applyCheckStatus({ headSha: HEAD, planned: prodOnly({ hasChanges: false, planId: 30 }), history: appliedThenRolledBack() })).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      title: 'Nothing to apply',
+    });
+  });
+
+  it('fails on a failed rollback also when the head plan of the project has no changes', () => {
+    const applied = entry({ project: 'envs/prod', sha: OLD });
+    const status = applyCheckStatus({ headSha: HEAD, planned: prodOnly({ hasChanges: false, planId: 30 }), history: newestFirst(applied, entry({ project: 'envs/prod', kind: 'rollback', sha: BASE, outcome: 'failed', rollbackOf: applied.id })) });
+    expect(status).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Rollback failed' });
+  });
+
+  it('is counted applied again once applied from the head after the rollback', () => {
+    const history = [entry({ project: 'envs/prod', planId: 30 }), ...appliedThenRolledBack()];
+    expect(applyCheckStatus({ headSha: HEAD, planned: prodOnly({ hasChanges: true, planId: 30 }), history })).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Applied' });
+  });
+
+  it('names rolled-back projects next to those waiting for `/plan -p` because autoplan is off', () => {
+    const status = applyCheckStatus({ headSha: HEAD, planned: [...prodOnly({ hasChanges: true, planId: 10 }), autoplanOff('envs/manual')], history: appliedThenRolledBack() });
+    expect(status).toMatchObject({ status: 'queued', title: 'Waiting for /plan' });
+    expect(status.summary).toContain('`/plan -p envs/prod`');
+    expect(status.summary).toContain('`/plan -p envs/manual`');
   });
 });
 

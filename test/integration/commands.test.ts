@@ -121,6 +121,45 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(await stateNames(state)).toEqual([]);
   });
 
+  it('publishes infra-review/apply by the one rule after /rollback: untouched when nothing was rolled back; after a rollback, /plan -p then /apply', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  max_risk: low\n';
+    const { pr, headSha, state } = await plannedPr('rollbackcheck', config, {}, { created: 'v1' });
+    const applyCheck = () => app!.check(OWNER, 'rollbackcheck', headSha, 'infra-review/apply');
+    const applied = { status: 'completed', conclusion: 'success', output: { title: 'Applied' } };
+
+    expect((await command(pr, 'bob', '/apply')).reactions).toEqual(['eyes', 'rocket']);
+    expect(applyCheck()).toMatchObject(applied);
+
+    // Held for --confirm: nothing was rolled back, so the PR's change is live and the check still says applied.
+    const held = await command(pr, 'bob', '/rollback');
+    expect(held.reactions).toEqual(['eyes', 'confused']);
+    expect(applyCheck()).toMatchObject(applied);
+
+    const confirmed = await command(pr, 'bob', '/rollback --confirm');
+    expect(confirmed.reactions, confirmed.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateNames(state)).toEqual([]);
+    // The head's plan was made before the rollback: the next step is a new plan, then /apply.
+    expect(applyCheck()).toMatchObject({ status: 'queued', output: { title: 'Rolled back: waiting for /plan' } });
+    expect(applyCheck()?.output.summary).toContain("`envs/prod`: rolled back to");
+    expect(applyCheck()?.output.summary).toContain('comment `/plan -p envs/prod`, then `/apply` once approved');
+
+    // As the check says, /apply cannot use that plan.
+    const stale = await command(pr, 'bob', '/apply');
+    expect(stale.reactions).toEqual(['eyes', 'confused']);
+    expect(stale.answer).toContain('plan_current');
+    expect(await stateNames(state)).toEqual([]);
+
+    expect((await command(pr, 'bob', '/plan -p envs/prod')).reactions).toEqual(['eyes', 'rocket']);
+    expect(applyCheck()).toMatchObject({ status: 'queued', output: { title: 'Rolled back: waiting for /apply' } });
+
+    const again = await command(pr, 'bob', '/apply');
+    expect(again.reactions, again.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateNames(state)).toEqual(['created']);
+    expect(applyCheck()).toMatchObject(applied);
+  });
+
   it('lets exactly one of two PRs apply the same project; the other is told which PR holds the lock', async () => {
     app = await startAppUnderTest();
     app.double.setPermission('bob', 'write');
