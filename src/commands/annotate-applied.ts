@@ -11,6 +11,8 @@ export async function annotateApplied(ctx: JobContext, ref: PullRequestRef): Pro
   const applies = await ctx.services.store.listApplies({ repo: repoFullName(ref), pr: ref.pr });
   const latest = new Map<string, (typeof applies)[number]>();
   for (const apply of applies) {
+    // An apply or rollback the tool refused as stale changed nothing: what is live is the one before it.
+    if (apply.outcome === 'stale') continue;
     const key = `${apply.project}\u0000${apply.workspace}`;
     if (!latest.has(key)) latest.set(key, apply); // newest first
   }

@@ -11,7 +11,8 @@ export interface ApplyHistoryEntry {
   project: string;
   /** An apply: the commit applied; a rollback: the commit whose state it restores. */
   sha: string;
-  outcome: 'running' | 'succeeded' | 'failed' | 'interrupted';
+  /** `stale`: the tool refused the saved plan as stale and changed nothing. */
+  outcome: 'running' | 'succeeded' | 'failed' | 'interrupted' | 'stale';
   /** A rollback: the apply it undoes. */
   rollbackOf: number | null;
   /** The plan record applied (a rollback: the plan made of the known-good commit, just before it ran). */
@@ -47,14 +48,22 @@ export type ApplyCheckStatus =
 
 const NEVER_APPLIES = 'Re-running this check only republishes this status: it never applies anything.';
 
-/** Projects among `names` whose latest apply or rollback in `history` is a successful apply of `headSha`. */
+/**
+ * Projects among `names` whose latest apply or rollback in `history` is a successful apply of `headSha`.
+ * An apply or rollback the tool refused as stale changed nothing, so it is passed over.
+ */
 export function appliedAtHead(history: readonly ApplyHistoryEntry[], names: readonly string[], headSha: string): Set<string> {
   const done = new Set<string>();
   for (const name of names) {
-    const latest = history.find((entry) => entry.project === name);
+    const latest = latestChange(history, name);
     if (latest && latest.kind === 'apply' && latest.outcome === 'succeeded' && latest.sha === headSha) done.add(name);
   }
   return done;
+}
+
+/** The newest apply or rollback of `project` that may have changed something (not one refused as stale). */
+export function latestChange<T extends ApplyHistoryEntry>(history: readonly T[], project: string): T | undefined {
+  return history.find((entry) => entry.project === project && entry.outcome !== 'stale');
 }
 
 /**
@@ -90,7 +99,8 @@ function skipWhy(project: ApplyCheckProject): string {
  * Otherwise pending (`queued`, which branch protection does not accept) with the next step: `/apply` for
  * planned projects with changes, `/plan -p NAME` for a project not planned at this head (autoplan off) and
  * for a rolled-back project whose plan at this head was made before its rollback (that plan describes the
- * state the rollback replaced, whatever changes it counted: the project must be planned again).
+ * state the rollback replaced, whatever changes it counted: the project must be planned again), and for a
+ * project whose plan at this head the tool refused as stale (nothing was changed: not a failure).
  */
 export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
   const short = facts.headSha.slice(0, 7);
@@ -114,10 +124,12 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
   const rolledBackLines: string[] = [];
   /** Rolled back after the head's plan of it was made: waits for `/plan -p NAME` first. */
   const toReplan: string[] = [];
+  /** Its plan at this head was refused as stale when applied (nothing changed): waits for `/plan -p NAME` first. */
+  const staleLines: string[] = [];
   let rollbackFailed = false;
   for (const project of plannedProjects) {
     const name = project.name;
-    const latest = facts.history.find((entry) => entry.project === name);
+    const latest = latestChange(facts.history, name);
     // A record still 'running' when no command of the PR runs was cut short: its outcome is unknown.
     const unknown = latest !== undefined && (latest.outcome === 'interrupted' || latest.outcome === 'running');
     if (latest?.kind === 'rollback') {
@@ -148,12 +160,20 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
       continue;
     }
     if (project.hasChanges !== true || applied.has(name)) continue;
+    // An apply of the head's newest plan (or, unknown, of any plan) refused as stale: plan again first.
+    const stale = facts.history.find((entry) => entry.project === name);
+    if (stale?.outcome === 'stale' && stale.kind === 'apply' && (project.planId === undefined || typeof stale.planId !== 'number' || stale.planId >= project.planId)) {
+      staleLines.push(
+        `- \`${name}\`: its saved plan of ${stale.sha.slice(0, 7)} was stale when applied (the state changed after the plan was made: another PR's apply, or a change outside infra-review), so nothing was applied. Comment \`/plan -p ${name}\`, then \`/apply\` once approved.`,
+      );
+      continue;
+    }
     pending.push(name);
     // An apply of an older head says nothing about this one: that project simply waits for /apply.
     if (!latest || latest.sha !== facts.headSha || latest.outcome === 'succeeded') continue;
     problems.push(unknown ? `- \`${name}\`: the apply of ${short} was interrupted; its outcome is unknown.` : `- \`${name}\`: the apply of ${short} failed.`);
   }
-  if (pending.length === 0 && problems.length === 0 && toReplan.length === 0 && notPlannedLines.length === 0) {
+  if (pending.length === 0 && problems.length === 0 && toReplan.length === 0 && staleLines.length === 0 && notPlannedLines.length === 0) {
     return withChanges.length === 0
       ? { status: 'completed', conclusion: 'success', title: 'Nothing to apply', summary: 'No project of this PR has changes to apply.' }
       : { status: 'completed', conclusion: 'success', title: 'Applied', summary: `Every project with changes was applied from ${short}.` };
@@ -161,18 +181,22 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
 
   const appliedLine = applied.size > 0 ? `\n\nApplied from ${short}: ${list([...applied])}.` : '';
   const rolledBack = [...toReplan, ...rolledBackLines];
-  const rolledBackPart = rolledBack.length > 0 ? `\n\nRolled back:\n${rolledBack.join('\n')}` : '';
+  const rolledBackPart = `${rolledBack.length > 0 ? `\n\nRolled back:\n${rolledBack.join('\n')}` : ''}${staleLines.length > 0 ? `\n\nSaved plan is stale:\n${staleLines.join('\n')}` : ''}`;
   const notPlannedPart = notPlannedLines.length > 0 ? `\n\nNot planned at ${short}:\n${notPlannedLines.join('\n')}` : '';
   if (problems.length > 0) {
     return {
       status: 'completed',
       conclusion: 'failure',
       title: rollbackFailed ? 'Rollback failed' : 'Apply failed',
-      summary: `${problems.join('\n')}${appliedLine}${rolledBackPart}${notPlannedPart}\n\nCheck the state of these projects, then comment \`/apply\` to apply again (or \`/rollback\`). ${NEVER_APPLIES}`,
+      summary: `${problems.join('\n')}${appliedLine}${rolledBackPart}${notPlannedPart}\n\nCheck the state of these projects, then comment \`/plan\` (an apply spends its plan), then \`/apply\` to apply again (or \`/rollback\`). ${NEVER_APPLIES}`,
     };
   }
   const stillToApply =
-    pending.length > 0 ? `Still to apply: ${list(pending)}.` : toReplan.length > 0 ? 'Nothing can be applied before the rolled-back projects are planned again.' : 'Every planned project with changes is applied.';
+    pending.length > 0
+      ? `Still to apply: ${list(pending)}.`
+      : toReplan.length > 0 || staleLines.length > 0
+        ? 'Nothing can be applied before these projects are planned again.'
+        : 'Every planned project with changes is applied.';
   if (unplanned.failed.length > 0) {
     const n = unplanned.failed.length;
     return {
@@ -182,11 +206,12 @@ export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
       summary: `${notPlannedLines.join('\n')}\n\n${stillToApply}${appliedLine}${rolledBackPart}\n\nThis check fails (it does not pass) until ${n === 1 ? 'that project is' : 'those projects are'} planned at this commit and applied. ${NEVER_APPLIES}`,
     };
   }
-  if (unplanned.skipped.length > 0 || toReplan.length > 0) {
+  if (unplanned.skipped.length > 0 || toReplan.length > 0 || staleLines.length > 0) {
     const waiting = pending.length > 0 ? 'Waiting for /plan and /apply' : 'Waiting for /plan';
+    const lower = `${waiting.charAt(0).toLowerCase()}${waiting.slice(1)}`;
     return {
       status: 'queued',
-      title: unplanned.skipped.length > 0 ? waiting : `Rolled back: ${waiting.charAt(0).toLowerCase()}${waiting.slice(1)}`,
+      title: unplanned.skipped.length > 0 ? waiting : staleLines.length > 0 ? `Saved plan is stale: ${lower}` : `Rolled back: ${lower}`,
       summary: `${stillToApply}${appliedLine}${rolledBackPart}${notPlannedPart}\n\nThis check stays pending (queued), which branch protection does not accept as passing, until every project this PR affects is planned at this commit and applied. ${NEVER_APPLIES}`,
     };
   }

@@ -35,12 +35,18 @@ export interface ApplyPlanResult {
   output: string;
   /** What went wrong, when not ok. */
   failure?: string;
+  /**
+   * The tool refused the saved plan as stale (the state changed after it was made) and changed nothing:
+   * recorded as outcome `stale`, plan status `stale`, deployment status `error`; not a failed change.
+   */
+  stale: boolean;
   deploymentUrl?: string;
 }
 
 /**
  * Apply exactly the saved plan file in its checkout; record it in the store (start, finish, output digest)
- * and as a GitHub deployment with a status; update the plan record and the metrics.
+ * and as a GitHub deployment with a status; update the plan record and the metrics. A plan the tool
+ * refuses as stale is told apart from a failed apply: nothing was changed.
  */
 export async function applyPlan(ctx: JobContext, input: ApplyPlanInput): Promise<ApplyPlanResult> {
   const { store, metrics, settings } = ctx.services;
@@ -73,6 +79,7 @@ export async function applyPlan(ctx: JobContext, input: ApplyPlanInput): Promise
   await writeFile(planFile, input.planBytes, { mode: 0o600 });
 
   let ok = false;
+  let stale = false;
   let output = '';
   let failure: string | undefined;
   try {
@@ -99,6 +106,7 @@ export async function applyPlan(ctx: JobContext, input: ApplyPlanInput): Promise
       signal: input.signal,
     });
     ok = result.ok;
+    stale = result.stalePlan === true;
     const last = result.steps.at(-1);
     output = redact(lastLines(last?.stdoutTail ?? '', 40), [input.token]);
     if (!ok) failure = result.failure?.message ?? `${input.kind} failed`;
@@ -107,28 +115,38 @@ export async function applyPlan(ctx: JobContext, input: ApplyPlanInput): Promise
   }
 
   const digest = createHash('sha256').update(output).update(failure ?? '').digest('hex');
-  const finished = await store.recordApplyFinish(record.id, { outcome: ok ? 'succeeded' : 'failed', outputDigest: digest });
-  await store.updatePlan(input.plan.id, { status: ok ? 'applied' : 'apply-failed' });
+  const outcome = ok ? 'succeeded' : stale ? 'stale' : 'failed';
+  const finished = await store.recordApplyFinish(record.id, { outcome, outputDigest: digest });
+  await store.updatePlan(input.plan.id, { status: ok ? 'applied' : stale ? 'stale' : 'apply-failed' });
   await setDeploymentStatus(ctx.octokit, repo, deployment.id, {
-    state: ok ? 'success' : 'failure',
-    description: ok ? `${input.kind} succeeded` : `${input.kind} failed: ${(failure ?? '').split('\n')[0] ?? ''}`,
+    // `error`, not `failure`: the deployment could not be carried out, and nothing was changed.
+    state: ok ? 'success' : stale ? 'error' : 'failure',
+    description: ok
+      ? `${input.kind} succeeded`
+      : stale
+        ? `${input.kind} not run: the saved plan is stale (the state changed since it was planned); nothing was changed`
+        : `${input.kind} failed: ${(failure ?? '').split('\n')[0] ?? ''}`,
   });
   const seconds = (Date.now() - started) / 1000;
   if (input.kind === 'apply') {
-    metrics.applies.inc({ outcome: ok ? 'succeeded' : 'failed' });
-    metrics.applyDuration.observe({ outcome: ok ? 'succeeded' : 'failed' }, seconds);
+    metrics.applies.inc({ outcome });
+    metrics.applyDuration.observe({ outcome }, seconds);
   } else {
-    metrics.rollbackDuration.observe({ outcome: ok ? 'succeeded' : 'failed' }, seconds);
+    metrics.rollbackDuration.observe({ outcome }, seconds);
   }
   await store.audit({
     repo: repoFullName(input.ref),
     pr: input.ref.pr,
     actor: input.actor,
-    action: `${input.kind}:${ok ? 'succeeded' : 'failed'}`,
+    action: `${input.kind}:${outcome}`,
     project: input.project.name,
     workspace: input.project.workspace,
-    reason: ok ? `${input.kind} of ${input.plan.headSha} succeeded` : (failure ?? '').split('\n')[0] ?? null,
+    reason: ok
+      ? `${input.kind} of ${input.plan.headSha} succeeded`
+      : stale
+        ? `the saved plan of ${input.plan.headSha} is stale: the state changed after it was made; nothing was applied`
+        : (failure ?? '').split('\n')[0] ?? null,
     details: { sha: input.plan.headSha, applyId: record.id, planSha256: input.plan.planfile?.sha256 ?? null, deploymentId: deployment.id },
   });
-  return { ok, record: finished, output, ...(failure ? { failure } : {}), deploymentUrl: deployment.url };
+  return { ok, stale, record: finished, output, ...(failure ? { failure } : {}), deploymentUrl: deployment.url };
 }

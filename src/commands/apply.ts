@@ -21,6 +21,7 @@ import { APPLY_REQUIREMENTS, checkApplyRequirements, type UnmetRequirement } fro
 import { applyPlan } from './apply-plan.js';
 import { runRollback } from './rollback.js';
 import { annotateApplied } from './annotate-applied.js';
+import { checkPlanSpent } from './check-plan-spent.js';
 import { appliedAtHead, applyCheckStatus, describeNotPlanned, notPlannedAtHead } from './apply-check-status.js';
 import path from 'node:path';
 
@@ -67,7 +68,8 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   }
   // Without `-p`, a project already applied from this head is not applied again: its saved plan is spent.
   const withChanges = known.filter((project) => project.hasChanges === true);
-  const appliedBefore = input.projects.length > 0 ? new Set<string>() : await appliedProjects(ctx, ref, withChanges.map((project) => project.name));
+  const history = await store.listApplies({ repo: repoName, pr: ref.pr });
+  const appliedBefore = input.projects.length > 0 ? new Set<string>() : appliedAtHead(history, withChanges.map((project) => project.name), ref.headSha);
   const targets = input.projects.length > 0 ? known.filter((project) => input.projects.includes(project.name)) : withChanges.filter((project) => !appliedBefore.has(project.name));
   // Affected projects without a plan at this head (autoplan off, or a failed plan): never "nothing to apply"
   // while they wait, by the same rule as `infra-review/apply` (applyCheckStatus).
@@ -90,8 +92,30 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
     };
   }
 
-  // 2. Every requirement of every project, reported at once.
+  // 2. The saved plans: the newest of each project at the head (a plan of another head only for the
+  // plan_current refusal, or when that requirement is off). A spent one (applied, outdated by a later apply
+  // or rollback of this PR, discarded) is refused before anything else, whatever the requirements say: only
+  // a new plan can be applied, and the requirements are checked against that one.
   const enforced = Object.fromEntries(APPLY_REQUIREMENTS.map((name) => [name, config.apply.requirements[name] !== false])) as Record<(typeof APPLY_REQUIREMENTS)[number], boolean>;
+  const plans = new Map<string, PlanRecord | undefined>();
+  const spent: { project: string; problem: string; fix: string }[] = [];
+  for (const target of targets) {
+    const query = { repo: repoName, pr: ref.pr, project: target.name, workspace: target.workspace };
+    const plan = (await store.latestPlan({ ...query, headSha: ref.headSha })) ?? (await store.latestPlan(query));
+    plans.set(target.name, plan);
+    if (!plan || (plan.headSha !== ref.headSha && enforced.plan_current)) continue;
+    const problem = checkPlanSpent({ project: target.name, plan, history });
+    if (problem) spent.push({ project: target.name, ...problem });
+  }
+  if (spent.length > 0) {
+    const lines = spent.map((item) => `- :x: **\`${item.project}\`**: ${item.problem}.\n  ${item.fix}`);
+    return refuse(
+      `plan spent: ${spent.map((item) => `${item.project}: ${item.problem}`).join('; ')}`,
+      `:no_entry: \`/apply\` refused; nothing was run. A saved plan can be applied once, and only to the state it was made from:\n\n${lines.join('\n')}`,
+    );
+  }
+
+  // 3. Every requirement of every project, reported at once.
   // One listing of our checks on the head serves the approval check's update and the plan check's state.
   const checks = new HeadCheckRuns(ctx.octokit, repo, ref.headSha, ctx.app.id);
   const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { config: { config }, checks }) : undefined;
@@ -101,7 +125,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   const prepared: { target: ProjectTarget & { hasChanges?: boolean }; plan: PlanRecord; planBytes: Buffer }[] = [];
   const refusals: { project: string; unmet: UnmetRequirement[] }[] = [];
   for (const target of targets) {
-    const plan = await store.latestPlan({ repo: repoName, pr: ref.pr, project: target.name, workspace: target.workspace });
+    const plan = plans.get(target.name);
     let planBytes: Buffer | undefined;
     let planfileHashMatches: boolean | undefined;
     if (plan?.planfile) {
@@ -147,7 +171,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
     return refuse(refusals.map((r) => `${r.project}: ${r.unmet.map((u) => u.requirement).join(', ')}`).join('; '), `:no_entry: \`/apply\` refused. Every requirement below must be met first:\n\n${lines.join('\n')}`);
   }
 
-  // 3. Locks: atomic across replicas; a lost race names the winner. Locks taken now and not used are given back.
+  // 4. Locks: atomic across replicas; a lost race names the winner. Locks taken now and not used are given back.
   const taken: typeof prepared = [];
   for (const item of prepared) {
     const lock = await store.acquireLock({ repo: repoName, project: item.target.name, workspace: item.target.workspace, pr: ref.pr, holder: input.actor });
@@ -161,26 +185,36 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   }
   await store.audit({ repo: repoName, pr: ref.pr, actor: input.actor, action: 'decision:apply-allowed', reason: `applying ${taken.map((t) => t.target.name).join(', ')} at ${ref.headSha}` });
 
-  // 4. Apply each project's saved plan in a fresh checkout of the planned commit.
+  // 5. Apply each project's saved plan in a fresh checkout of the planned commit.
   const token = await ctx.installationToken();
   const sections: string[] = [];
   let allOk = true;
+  let changeFailed = false;
   await withWorkspace(
     async (workspace) => {
       await checkoutCommit({ cloneUrl: ref.cloneUrl, sha: ref.headSha, token, dir: workspace.repoDir, signal: input.signal, baseEnv: ctx.services.settings.baseEnv });
-      for (const item of taken) {
+      for (const [index, item] of taken.entries()) {
+        const name = item.target.name;
         const result = await applyPlan(ctx, { kind: 'apply', ref, project: item.target, plan: item.plan, planBytes: item.planBytes, workspace, config, actor: input.actor, token, signal: input.signal });
         if (result.ok) {
-          sections.push(`:rocket: **\`${item.target.name}\`** applied.\n\n<details><summary>Output</summary>\n\n${codeFence(result.output || '(no output)')}\n\n</details>`);
+          sections.push(`:rocket: **\`${name}\`** applied.\n\n<details><summary>Output</summary>\n\n${codeFence(result.output || '(no output)')}\n\n</details>`);
           continue;
         }
         allOk = false;
-        sections.push(`:x: **\`${item.target.name}\`** failed to apply:\n\n${codeFence(result.failure ?? 'unknown error')}`);
-        if (config.rollback.on_failure) {
-          const rollback = await runRollback(ctx, { ref, config, actor: input.actor, projects: [item.target.name], confirm: false, signal: input.signal, trigger: 'apply_failure', failedApplyId: result.record.id });
-          sections.push(`**Automatic rollback of \`${item.target.name}\`:** ${rollback.body}`);
+        if (result.stale) {
+          // Nothing was changed: not a failed change, so nothing to roll back.
+          sections.push(
+            `:warning: **\`${name}\`** was not applied: its saved plan is stale. The state of \`${name}\` changed after the plan was made (another PR's apply, a rollback, or a change outside infra-review), so the tool refused the plan and changed nothing; there is nothing to roll back.\n\n${codeFence(result.failure ?? 'Saved plan is stale')}\n\nComment \`/plan -p ${name}\` (or push a commit) to plan against the current state, review the new plan, then comment \`/apply\`.`,
+          );
+        } else {
+          changeFailed = true;
+          sections.push(`:x: **\`${name}\`** failed to apply:\n\n${codeFence(result.failure ?? 'unknown error')}`);
+          if (config.rollback.on_failure) {
+            const rollback = await runRollback(ctx, { ref, config, actor: input.actor, projects: [name], confirm: false, signal: input.signal, trigger: 'apply_failure', failedApplyId: result.record.id });
+            sections.push(`**Automatic rollback of \`${name}\`:** ${rollback.body}`);
+          }
         }
-        sections.push('The remaining projects were not applied.');
+        if (index < taken.length - 1) sections.push('The remaining projects were not applied.');
         break;
       }
     },
@@ -189,15 +223,16 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
 
   await annotateApplied(ctx, ref);
 
-  // 5. The apply check by the one rule (applyCheckStatus, from the applies as recorded now: the apply took
-  // a while, another job may have written the check), with this apply's output when it failed; automerge
-  // only when that rule passes, so never while an affected project is not planned at this head.
+  // 6. The apply check by the one rule (applyCheckStatus, from the applies as recorded now: the apply took
+  // a while, another job may have written the check), with this apply's output when a change failed (a
+  // stale plan changed nothing: the rule says to plan again); automerge only when that rule passes, so
+  // never while an affected project is not planned at this head.
   const status = applyCheckStatus(await readApplyCheckFacts(store, ref, known));
   await ensureCheckRun(ctx.octokit, repo, {
     name: CHECK_APPLY,
     headSha: ref.headSha,
     appId: ctx.app.id,
-    ...(allOk ? status : { status: 'completed' as const, conclusion: 'failure' as const, title: 'Apply failed', summary: sections.join('\n\n') }),
+    ...(changeFailed ? { status: 'completed' as const, conclusion: 'failure' as const, title: 'Apply failed', summary: sections.join('\n\n') } : status),
   });
   const complete = allOk && status.status === 'completed' && status.conclusion === 'success';
   if (complete && config.apply.automerge) {
@@ -208,12 +243,8 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   } else if (allOk && notPlanned.length > 0) {
     sections.push(`Not every project this PR affects is planned at ${ref.headSha.slice(0, 7)}, so \`infra-review/apply\` does not pass yet${config.apply.automerge ? ' and the PR is not merged' : ''}:\n\n${notPlanned.join('\n')}`);
   }
-  return { ok: allOk, refused: false, body: sections.join('\n\n') };
-}
-
-/** Projects of this PR whose latest apply (not rolled back) succeeded for the current head. */
-async function appliedProjects(ctx: JobContext, ref: PullRequestRef, names: string[]): Promise<Set<string>> {
-  return appliedAtHead(await ctx.services.store.listApplies({ repo: repoFullName(ref), pr: ref.pr }), names, ref.headSha);
+  // A stale plan is refused by the tool, not a failed change.
+  return { ok: allOk, refused: !allOk && !changeFailed, body: sections.join('\n\n') };
 }
 
 /** A base-branch change matters to a project when it lies in the project's directory or is an IaC file outside every project (a shared module). */

@@ -49,7 +49,8 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
   if (!config.rollback.enabled) return refuse('rollback disabled', ':no_entry: Rollback is turned off for this repository (`rollback.enabled: false`).');
 
   const applies = await store.listApplies({ repo: repoName, pr: ref.pr });
-  const ofThisPr = applies.filter((apply) => apply.kind === 'apply');
+  // An apply the tool refused as stale changed nothing: there is nothing of it to roll back.
+  const ofThisPr = applies.filter((apply) => apply.kind === 'apply' && apply.outcome !== 'stale');
   const names = [...new Set(ofThisPr.map((apply) => apply.project))].filter((name) => input.projects.length === 0 || input.projects.includes(name));
   if (names.length === 0) {
     return refuse('nothing applied', `:no_entry: \`/rollback\` refused: nothing from this PR has been applied${input.projects.length ? ` to ${input.projects.map((p) => `\`${p}\``).join(', ')}` : ''}, so there is nothing to roll back.`);
@@ -97,8 +98,12 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
         const summary = `rollback plan to ${goodSha.slice(0, 7)}: ${analysis.summary.add} to add, ${analysis.summary.change} to change, ${analysis.summary.destroy} to destroy; risk **${level}**`;
         if (compareRisk(level, config.rollback.max_risk) > 0) {
           const reasons = analysis.risk.reasons.map((reason) => `- ${reason}`).join('\n');
-          if (!input.confirm) return { kind: 'needs-confirm' as const, summary, reasons };
-          if (!(await isOwner(ctx, ref, input.actor, config))) return { kind: 'not-owner' as const, summary, reasons };
+          const confirmed = input.confirm && (await isOwner(ctx, ref, input.actor, config));
+          if (!confirmed) {
+            // `--confirm` plans again: this plan of the known-good commit must never be left appliable.
+            await store.updatePlan(record.id, { status: 'discarded' });
+            return { kind: input.confirm ? ('not-owner' as const) : ('needs-confirm' as const), summary, reasons };
+          }
         }
         const planBytes = await store.getPlanFile(record.planfile);
         const applied = await applyPlan(ctx, { kind: 'rollback', ref, project: target, plan: record, planBytes, workspace, config, actor: input.actor, token, signal: input.signal, rollbackOf: last.id });
@@ -125,9 +130,20 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
         break;
       case 'applied': {
         const { applied } = outcome;
+        if (applied.stale) {
+          // The state changed between the rollback's plan and its apply: nothing was changed.
+          metrics.rollbacks.inc({ outcome: 'stale', trigger: input.trigger });
+          refusedAny = true;
+          sections.push(
+            `:warning: **\`${name}\`** was not rolled back: the state of \`${name}\` changed while the rollback was being planned, so the tool refused the rollback plan as stale and changed nothing. Comment \`/rollback -p ${name}\` to try again.\n\n${codeFence(applied.failure ?? 'Saved plan is stale')}`,
+          );
+          break;
+        }
         metrics.rollbacks.inc({ outcome: applied.ok ? 'succeeded' : 'failed', trigger: input.trigger });
         if (applied.ok) {
-          sections.push(`:leftwards_arrow_with_hook: **\`${name}\`** rolled back (${outcome.summary}). This PR's change to \`${name}\` is no longer live.\n\n<details><summary>Output</summary>\n\n${codeFence(applied.output || '(no output)')}\n\n</details>`);
+          sections.push(
+            `:leftwards_arrow_with_hook: **\`${name}\`** rolled back (${outcome.summary}). This PR's change to \`${name}\` is no longer live. Its plans made before the rollback can no longer be applied: to apply the change again, comment \`/plan -p ${name}\` (or push a commit), then \`/apply\`.\n\n<details><summary>Output</summary>\n\n${codeFence(applied.output || '(no output)')}\n\n</details>`,
+          );
         } else {
           allOk = false;
           reportFailedRollback(ctx, ref, name, input.trigger, applied.failure ?? 'unknown error');

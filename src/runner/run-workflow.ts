@@ -102,7 +102,15 @@ export interface WorkflowResult {
   /** From `plan -detailed-exitcode`: exit 2 means changes are pending. */
   hasChanges?: boolean;
   failure?: WorkflowFailure;
+  /**
+   * Apply workflow: the `apply` step failed because the tool found the saved plan stale (the state changed
+   * after the plan was made; Terraform and OpenTofu print `Error: Saved plan is stale` and change nothing).
+   */
+  stalePlan?: true;
 }
+
+/** What Terraform and OpenTofu print when `apply PLANFILE` finds the state changed since the plan (they then apply nothing). */
+const STALE_PLAN = /Error: Saved plan is stale/;
 
 /** init steps sharing a plugin cache run one at a time in this process. */
 const pluginCacheMutex = new KeyedMutex();
@@ -191,6 +199,8 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<WorkflowResu
       const outcome = describeOutcome(stepResult);
       const status: WorkflowStatus = stepResult.cancelled ? 'cancelled' : stepResult.timedOut ? 'timed_out' : 'failed';
       const detail = stepResult.error !== undefined && !outcome.includes(stepResult.error) ? `${stepResult.error}\n` : '';
+      // Only the tool's own `apply` step can say this; a `run` step's script may have done anything first.
+      if (input.kind === 'apply' && step.name === 'apply' && status === 'failed' && (STALE_PLAN.test(stepResult.stderrTail) || STALE_PLAN.test(stepResult.stdoutTail))) result.stalePlan = true;
       return fail(result, stepResult.step, `${stepResult.step} ${outcome}${detail || output ? `:\n${detail}${output}` : ''}`, status);
     }
     if (isPlan) {

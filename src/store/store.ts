@@ -128,7 +128,8 @@ export interface Store {
 
 export type StoreEngine = 'sqlite' | 'postgres';
 
-export type PlanStatus = 'planning' | 'planned' | 'failed' | 'applying' | 'applied' | 'apply-failed' | 'superseded' | 'discarded';
+/** `stale`: an apply found the saved plan stale (the state changed after it was made) and applied nothing. */
+export type PlanStatus = 'planning' | 'planned' | 'failed' | 'applying' | 'applied' | 'apply-failed' | 'stale' | 'superseded' | 'discarded';
 
 export interface NewPlan {
   repo: string;
@@ -211,7 +212,8 @@ export interface LockRecord {
 export type LockResult = { acquired: true; lock: LockRecord } | { acquired: false; heldBy: { pr: number; holder: string; since: Date } };
 
 export type ApplyKind = 'apply' | 'rollback';
-export type ApplyOutcome = 'running' | 'succeeded' | 'failed' | 'interrupted';
+/** `stale`: the tool refused the saved plan as stale (the state changed after it was made); nothing was changed. */
+export type ApplyOutcome = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'stale';
 
 export interface NewApply {
   kind: ApplyKind;

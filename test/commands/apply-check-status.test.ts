@@ -56,7 +56,7 @@ describe('applyCheckStatus (what a Re-run of infra-review/apply republishes)', (
       const status = applyCheckStatus({ headSha: HEAD, planned, history: newestFirst(entry({ project: 'envs/prod' }), entry({ project: 'envs/staging', outcome })) });
       expect(status).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Apply failed' });
       expect(status.summary).toContain(outcome === 'failed' ? '`envs/staging`: the apply of aaaaaaa failed.' : '`envs/staging`: the apply of aaaaaaa was interrupted; its outcome is unknown.');
-      expect(status.summary).toContain('comment `/apply` to apply again');
+      expect(status.summary).toContain('comment `/plan` (an apply spends its plan), then `/apply` to apply again');
       expect(status.summary).toContain('it never applies anything');
     }
   });
@@ -180,6 +180,35 @@ describe('applyCheckStatus: an affected project not planned at this head never l
 
   it('passes once the skipped project is planned (no changes) at this head', () => {
     expect(applyCheckStatus({ headSha: HEAD, planned: [{ name: 'prod', status: 'planned', hasChanges: false }], history: [] })).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Nothing to apply' });
+  });
+});
+
+describe('applyCheckStatus: a plan the tool refused as stale waits for /plan, and is not a failure', () => {
+  // The head's plans of prod and staging are plans 10 and 11.
+  const withPlans = [
+    { name: 'envs/prod', status: 'planned', hasChanges: true, planId: 10 },
+    { name: 'envs/staging', status: 'planned', hasChanges: true, planId: 11 },
+  ] as const;
+
+  it('pending, not failed: says nothing was applied and to plan again, until the project is planned again', () => {
+    const history = newestFirst(entry({ project: 'envs/staging', planId: 11 }), entry({ project: 'envs/prod', planId: 10, outcome: 'stale' }));
+    const status = applyCheckStatus({ headSha: HEAD, planned: withPlans, history });
+    expect(status).toMatchObject({ status: 'queued', title: 'Saved plan is stale: waiting for /plan' });
+    expect(status.summary).toContain('- `envs/prod`: its saved plan of aaaaaaa was stale when applied');
+    expect(status.summary).toContain('so nothing was applied. Comment `/plan -p envs/prod`, then `/apply` once approved.');
+    expect(status.summary).toContain('Applied from aaaaaaa: `envs/staging`.');
+    expect(status.summary).toMatch(/pending .*does not accept/);
+
+    // Planned again after the stale apply (plan 13): it waits for /apply like any planned project.
+    const replanned = applyCheckStatus({ headSha: HEAD, planned: [{ ...withPlans[0], planId: 13 }, withPlans[1]], history });
+    expect(replanned).toMatchObject({ status: 'queued', title: 'Waiting for /apply' });
+    expect(replanned.summary).toContain('Still to apply: `envs/prod`.');
+  });
+
+  it('a stale apply changed nothing: it neither hides an earlier apply of the head nor counts as one', () => {
+    const history = newestFirst(entry({ project: 'envs/prod', planId: 10 }), entry({ project: 'envs/staging', planId: 11 }), entry({ project: 'envs/prod', planId: 13, outcome: 'stale' }));
+    expect(applyCheckStatus({ headSha: HEAD, planned: withPlans, history })).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Applied' });
+    expect([...appliedAtHead(newestFirst(entry({ project: 'envs/prod', outcome: 'stale' })), ['envs/prod'], HEAD)]).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
+import { standinCalls } from '../e2e/harness/e2e-helpers.js';
 
 /**
  * `/apply` and `/rollback` paths beyond the happy lifecycle: a failed apply rolls back once and a failed
@@ -18,6 +19,13 @@ function project(statePath: string, resources: Record<string, string>): string {
     `terraform {\n  backend "local" {\n    path = "${statePath}"\n  }\n}\n`,
     ...Object.entries(resources).map(([name, value]) => `resource "aws_ssm_parameter" "${name}" {\n  value = "${value}"\n  type  = "String"\n}\n`),
   ].join('\n');
+}
+
+/** The `value` of each resource in the local-backend state file, by resource name. */
+async function stateValues(file: string): Promise<Record<string, string>> {
+  if (!existsSync(file)) return {};
+  const state = JSON.parse(await readFile(file, 'utf8')) as { resources: { name: string; instances: { attributes: { value: string } }[] }[] };
+  return Object.fromEntries(state.resources.map((resource) => [resource.name, resource.instances[0]?.attributes.value ?? '']));
 }
 
 async function stateNames(file: string): Promise<string[]> {
@@ -98,7 +106,9 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     app.double.setPermission('carol', 'write');
     // bob owns envs/ (a confirmation needs an owner), carol does not.
     const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  max_risk: low\n';
-    const { pr, state } = await plannedPr('riskyrollback', config, {}, { created: 'v1' });
+    const { pr, headSha, state } = await plannedPr('riskyrollback', config, {}, { created: 'v1' });
+    // The plans a held rollback made of the known-good commit: never left appliable (`--confirm` plans again).
+    const rollbackPlans = async () => (await app!.runtime.store.listPlans({ repo: `${OWNER}/riskyrollback`, pr: pr.number })).filter((plan) => plan.headSha !== headSha).map((plan) => plan.status);
 
     const applied = await command(pr, 'bob', '/apply');
     expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
@@ -115,10 +125,12 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(notOwner.reactions).toEqual(['eyes', 'confused']);
     expect(notOwner.answer).toContain('Only an owner');
     expect(await stateNames(state)).toEqual(['created']);
+    expect(await rollbackPlans()).toEqual(['discarded', 'discarded']);
 
     const confirmed = await command(pr, 'bob', '/rollback --confirm');
     expect(confirmed.reactions, confirmed.answer).toEqual(['eyes', 'rocket']);
     expect(await stateNames(state)).toEqual([]);
+    expect(await rollbackPlans()).toEqual(['applied', 'discarded', 'discarded']);
   });
 
   it('publishes infra-review/apply by the one rule after /rollback: untouched when nothing was rolled back; after a rollback, /plan -p then /apply', async () => {
@@ -145,10 +157,11 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(applyCheck()?.output.summary).toContain("`envs/prod`: rolled back to");
     expect(applyCheck()?.output.summary).toContain('comment `/plan -p envs/prod`, then `/apply` once approved');
 
-    // As the check says, /apply cannot use that plan.
+    // As the check says, /apply cannot use that plan, and says why (not by accident, through the rollback's own plan).
     const stale = await command(pr, 'bob', '/apply');
     expect(stale.reactions).toEqual(['eyes', 'confused']);
-    expect(stale.answer).toContain('plan_current');
+    expect(stale.answer).toContain('was made before the rollback of `envs/prod`');
+    expect(stale.answer).not.toContain('plan_current');
     expect(await stateNames(state)).toEqual([]);
 
     expect((await command(pr, 'bob', '/plan -p envs/prod')).reactions).toEqual(['eyes', 'rocket']);
@@ -232,5 +245,157 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     const second = await plannedPr('unlock', config, { a: 'v1' }, { a: 'v3' }, 'two');
     const applied = await command(second.pr, 'bob', '/apply');
     expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+  });
+  it('refuses /apply after a /rollback on the same head until the project is planned again, without running anything', async () => {
+    const log = path.join(stateDir, 'standin.log');
+    app = await startAppUnderTest({ env: { IAC_STANDIN_LOG: log, IAC_PASS_ENV: 'IAC_STANDIN_*' } });
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  on_failure: true\n';
+    const { pr, headSha, state } = await plannedPr('reapply', config, { a: 'v1' }, { a: 'v2' });
+    const repoName = `${OWNER}/reapply`;
+    const headPlan = await app.runtime.store.latestPlan({ repo: repoName, pr: pr.number, project: 'envs/prod', workspace: 'default', headSha });
+
+    const applied = await command(pr, 'bob', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateValues(state)).toEqual({ a: 'v2' });
+    const rolledBack = await command(pr, 'bob', '/rollback');
+    expect(rolledBack.reactions, rolledBack.answer).toEqual(['eyes', 'rocket']);
+    expect(rolledBack.answer).toContain('comment `/plan -p envs/prod` (or push a commit), then `/apply`');
+    expect(await stateValues(state)).toEqual({ a: 'v1' });
+    expect(app.check(OWNER, 'reapply', headSha, 'infra-review/apply')).toMatchObject({ status: 'queued', output: { title: 'Rolled back: waiting for /plan' } });
+    const stateBefore = await readFile(state, 'utf8');
+    const callsBefore = standinCalls(log).length;
+    const appliesBefore = await app.runtime.store.listApplies({ repo: repoName, pr: pr.number });
+    const locksBefore = await app.runtime.store.listLocks({ repo: repoName });
+    const deploymentsBefore = app.double.deploymentsFor(OWNER, 'reapply').length;
+
+    // The head's plan was applied, then outdated by the rollback: /apply says so and what to type, and runs nothing.
+    for (const body of ['/apply', '/apply -p envs/prod']) {
+      const again = await command(pr, 'bob', body);
+      expect(again.reactions, again.answer).toEqual(['eyes', 'confused']);
+      expect(again.answer).toContain('nothing was run');
+      expect(again.answer).toContain(`was made before the rollback of \`envs/prod\` to ${appliesBefore[0]!.sha.slice(0, 7)} by @bob`);
+      expect(again.answer).toContain('Comment `/plan -p envs/prod` (or push a commit)');
+      expect(again.answer).not.toContain('Automatic rollback');
+    }
+    expect(standinCalls(log)).toHaveLength(callsBefore);
+    expect(await readFile(state, 'utf8')).toBe(stateBefore);
+    expect(await app.runtime.store.listApplies({ repo: repoName, pr: pr.number })).toEqual(appliesBefore);
+    expect(await app.runtime.store.listLocks({ repo: repoName })).toEqual(locksBefore);
+    expect(app.double.deploymentsFor(OWNER, 'reapply')).toHaveLength(deploymentsBefore);
+    expect((await app.runtime.store.getPlan(headPlan!.id))?.status).toBe('applied');
+    const refusals = (await app.runtime.store.listAudit({ repo: repoName, pr: pr.number })).filter((event) => event.action === 'decision:apply-refused');
+    expect(refusals.map((event) => event.reason?.slice(0, 23))).toEqual(['plan spent: envs/prod: ', 'plan spent: envs/prod: ']);
+
+    // A fresh plan of the same head applies again.
+    const replanned = await command(pr, 'bob', '/plan');
+    expect(replanned.reactions).toEqual(['eyes', 'rocket']);
+    expect(app.check(OWNER, 'reapply', headSha, 'infra-review/apply')).toMatchObject({ status: 'queued', output: { title: 'Rolled back: waiting for /apply' } });
+    const reapplied = await command(pr, 'bob', '/apply');
+    expect(reapplied.reactions, reapplied.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateValues(state)).toEqual({ a: 'v2' });
+    const applies = await app.runtime.store.listApplies({ repo: repoName, pr: pr.number });
+    expect(applies.map((a) => [a.kind, a.outcome, a.sha])).toEqual([
+      ['apply', 'succeeded', headSha],
+      ['rollback', 'succeeded', appliesBefore[0]!.sha],
+      ['apply', 'succeeded', headSha],
+    ]);
+    const fresh = await app.runtime.store.latestPlan({ repo: repoName, pr: pr.number, project: 'envs/prod', workspace: 'default', headSha });
+    expect(fresh!.id).toBeGreaterThan(appliesBefore[0]!.planId!);
+    expect(fresh?.status).toBe('applied');
+    expect(applies[0]?.planId).toBe(fresh?.id);
+    expect(app.check(OWNER, 'reapply', headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success' });
+  });
+
+  it('never applies a spent plan again: /apply -p of an applied project is refused, and no automatic rollback undoes it', async () => {
+    const log = path.join(stateDir, 'standin.log');
+    app = await startAppUnderTest({ env: { IAC_STANDIN_LOG: log, IAC_PASS_ENV: 'IAC_STANDIN_*' } });
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  on_failure: true\n';
+    const { pr, headSha, state } = await plannedPr('twice', config, { a: 'v1' }, { a: 'v2' });
+
+    expect((await command(pr, 'bob', '/apply -p envs/prod')).reactions).toEqual(['eyes', 'rocket']);
+    const callsBefore = standinCalls(log).length;
+    const again = await command(pr, 'bob', '/apply -p envs/prod');
+    expect(again.reactions, again.answer).toEqual(['eyes', 'confused']);
+    expect(again.answer).toContain('was already applied by @bob: a saved plan can be applied only once');
+    expect(standinCalls(log)).toHaveLength(callsBefore);
+    expect(await stateValues(state)).toEqual({ a: 'v2' });
+    expect((await app.runtime.store.listApplies({ repo: `${OWNER}/twice`, pr: pr.number })).map((a) => [a.kind, a.outcome])).toEqual([['apply', 'succeeded']]);
+    expect(app.check(OWNER, 'twice', headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success' });
+  });
+
+  it('never applies the plan a rollback made as the PR\'s own, even with plan_current off', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\n    plan_current: false\nrollback:\n  on_failure: true\n';
+    const { pr, state } = await plannedPr('pcoff', config, { a: 'v1' }, { a: 'v2' });
+    expect((await command(pr, 'bob', '/apply')).reactions).toEqual(['eyes', 'rocket']);
+    expect((await command(pr, 'bob', '/rollback')).reactions).toEqual(['eyes', 'rocket']);
+
+    const again = await command(pr, 'bob', '/apply');
+    expect(again.reactions, again.answer).toEqual(['eyes', 'confused']);
+    expect(again.answer).toContain('was made before the rollback');
+    expect(await stateValues(state)).toEqual({ a: 'v1' });
+    expect((await app.runtime.store.listApplies({ repo: `${OWNER}/pcoff`, pr: pr.number })).map((a) => [a.kind, a.outcome])).toEqual([
+      ['rollback', 'succeeded'],
+      ['apply', 'succeeded'],
+    ]);
+  });
+
+  it('reports a plan the tool finds stale as stale, not as a failed change: no automatic rollback, honest check and deployment', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\nrollback:\n  on_failure: true\n';
+    // Two PRs planned against the same state; the first applies (and gives its lock back), which outdates the second's plan.
+    const first = await plannedPr('stale', config, { a: 'v1' }, { a: 'v2' }, 'one');
+    const second = await plannedPr('stale', config, { a: 'v1' }, { a: 'v3' }, 'two');
+    expect((await command(first.pr, 'bob', '/apply')).reactions).toEqual(['eyes', 'rocket']);
+    expect((await command(first.pr, 'bob', '/unlock')).reactions).toEqual(['eyes', 'rocket']);
+    const state = second.state;
+    expect(await stateValues(state)).toEqual({ a: 'v2' });
+    const stateBefore = await readFile(state, 'utf8');
+    const repoName = `${OWNER}/stale`;
+    const plan = await app.runtime.store.latestPlan({ repo: repoName, pr: second.pr.number, project: 'envs/prod', workspace: 'default', headSha: second.headSha });
+
+    const stale = await command(second.pr, 'bob', '/apply');
+    expect(stale.reactions, stale.answer).toEqual(['eyes', 'confused']);
+    expect(stale.answer).toContain('was not applied: its saved plan is stale');
+    expect(stale.answer).toContain('Error: Saved plan is stale');
+    expect(stale.answer).toContain('Comment `/plan -p envs/prod` (or push a commit)');
+    expect(stale.answer).not.toContain('failed to apply');
+    expect(stale.answer).not.toContain('Automatic rollback');
+    expect(await readFile(state, 'utf8')).toBe(stateBefore);
+    // The store: a stale apply (not a failed one), no rollback; the plan is marked stale.
+    const applies = await app.runtime.store.listApplies({ repo: repoName, pr: second.pr.number });
+    expect(applies.map((a) => [a.kind, a.outcome, a.planId])).toEqual([['apply', 'stale', plan!.id]]);
+    expect((await app.runtime.store.getPlan(plan!.id))?.status).toBe('stale');
+    const audit = (await app.runtime.store.listAudit({ repo: repoName, pr: second.pr.number })).map((event) => event.action);
+    expect(audit).toContain('apply:stale');
+    expect(audit).not.toContain('apply:failed');
+    // The check waits for a new plan (pending, never passing); the deployment says it could not be carried out.
+    expect(app.check(OWNER, 'stale', second.headSha, 'infra-review/apply')).toMatchObject({ status: 'queued', output: { title: 'Saved plan is stale: waiting for /plan' } });
+    const deployments = app.double.deploymentsFor(OWNER, 'stale').filter((d) => d.deployment.sha === second.headSha);
+    expect(deployments).toHaveLength(1);
+    const deployment = deployments[0]!;
+    // Newest first, as GitHub lists them.
+    expect(deployment.statuses.map((status) => status.state)).toEqual(['error', 'in_progress']);
+    expect(deployment.statuses[0]?.description).toContain('the saved plan is stale');
+    // The lock as after any finished apply: this PR took it and holds it until merged, closed or /unlock.
+    expect((await app.runtime.store.listLocks({ repo: repoName })).map((lock) => lock.pr)).toEqual([second.pr.number]);
+
+    // /apply again refuses without running; /plan then /apply applies this PR's change.
+    const again = await command(second.pr, 'bob', '/apply');
+    expect(again.reactions).toEqual(['eyes', 'confused']);
+    expect(again.answer).toContain('was stale when @bob applied it');
+    expect((await command(second.pr, 'bob', '/plan')).reactions).toEqual(['eyes', 'rocket']);
+    const applied = await command(second.pr, 'bob', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateValues(state)).toEqual({ a: 'v3' });
+    expect((await app.runtime.store.listApplies({ repo: repoName, pr: second.pr.number })).map((a) => [a.kind, a.outcome])).toEqual([
+      ['apply', 'succeeded'],
+      ['apply', 'stale'],
+    ]);
+    expect(app.check(OWNER, 'stale', second.headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success' });
   });
 });

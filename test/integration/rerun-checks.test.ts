@@ -157,7 +157,7 @@ describe.skipIf(!existsSync(STANDIN))('Re-run on infra-review checks', { timeout
     const republished = check(repo, headSha, APPLY)!;
     expect(republished).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Apply failed' } });
     expect(republished.output.summary).toContain('`envs/prod`: the apply of');
-    expect(republished.output.summary).toContain('comment `/apply` to apply again');
+    expect(republished.output.summary).toContain('comment `/plan` (an apply spends its plan), then `/apply` to apply again');
     expect(republished.output.summary).toContain('it never applies anything');
     expect(calls('apply')).toHaveLength(appliesBefore);
     expect(await app.runtime.store.listApplies({ repo: `${OWNER}/${repo}`, pr: pr.number })).toEqual(records);

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveIacBinary } from '../../src/runner/resolve-iac-binary.js';
@@ -72,6 +72,35 @@ describe('runWorkflow failures', () => {
     expect(result.failure?.step).toBe('apply');
     expect(result.steps.at(-1)).toMatchObject({ step: 'apply', cancelled: true });
     expect(await readdir(project.dir)).not.toContain('terraform.tfstate');
+  });
+
+  it('marks an apply the tool refused because the saved plan is stale (nothing applied), and only that', async () => {
+    const project = await createStandinProject(tempDir, SIMPLE);
+    const first = await runWorkflow(input(project, { artifactsDir: path.join(project.artifactsDir, 'first') }));
+    const second = await runWorkflow(input(project, { artifactsDir: path.join(project.artifactsDir, 'second') }));
+    expect(first.ok && second.ok).toBe(true);
+    const applied = await runWorkflow(input(project, { kind: 'apply', planFile: first.planFile }));
+    expect(applied.ok).toBe(true);
+    expect(applied.stalePlan).toBeUndefined();
+    const stateAfterFirst = await readFile(path.join(project.dir, 'terraform.tfstate'), 'utf8');
+
+    // Planned before the first apply changed the state: Terraform refuses it, and says so.
+    const stale = await runWorkflow(input(project, { kind: 'apply', planFile: second.planFile }));
+    expect(stale.ok).toBe(false);
+    expect(stale.status).toBe('failed');
+    expect(stale.failure?.step).toBe('apply');
+    expect(stale.failure?.message).toContain('Error: Saved plan is stale');
+    expect(stale.stalePlan).toBe(true);
+    expect(await readFile(path.join(project.dir, 'terraform.tfstate'), 'utf8')).toBe(stateAfterFirst);
+
+    // Any other failing apply is not "stale", nor is a `run` step that merely prints the words.
+    const injected = await runWorkflow(input(project, { kind: 'apply', planFile: second.planFile }, { IAC_STANDIN_FAIL: 'apply' }));
+    expect(injected.ok).toBe(false);
+    expect(injected.stalePlan).toBeUndefined();
+    const script = await runWorkflow(input(project, { kind: 'apply', planFile: second.planFile, steps: [{ run: 'echo "Error: Saved plan is stale" >&2; exit 1' }] }));
+    expect(script.ok).toBe(false);
+    expect(script.failure?.message).toContain('Saved plan is stale');
+    expect(script.stalePlan).toBeUndefined();
   });
 
   it('masks secret env values in failure messages and step output', async () => {

@@ -195,6 +195,18 @@ describe.each(ENGINES)('store on $name', (factory) => {
       expect((await store.listApplies({ repo })).length).toBe(4);
       await expect(store.recordApplyFinish(999_999, { outcome: 'failed' })).rejects.toThrow(/not found/);
     });
+
+    it('keeps an apply the tool refused as stale, which is never a state to return to', async () => {
+      const base = { repo, project: 'prod', workspace: 'default', actor: 'alice', kind: 'apply' as const };
+      const good = await store.recordApplyStart({ ...base, pr: 1, sha: 's1' });
+      await store.recordApplyFinish(good.id, { outcome: 'succeeded' });
+      const stale = await store.recordApplyStart({ ...base, pr: 2, sha: 's2', planId: 7 });
+      expect(await store.recordApplyFinish(stale.id, { outcome: 'stale', outputDigest: 'd' })).toMatchObject({ outcome: 'stale', planId: 7 });
+      expect((await store.lastSuccessfulApply(repo, 'prod', 'default'))?.sha).toBe('s1');
+      expect((await store.listApplies({ repo, pr: 2 })).map((a) => a.outcome)).toEqual(['stale']);
+      const plan = await store.recordPlan({ repo, pr: 2, project: 'prod', workspace: 'default', headSha: 's2', baseSha: 's0', status: 'planned' });
+      expect((await store.updatePlan(plan.id, { status: 'stale' })).status).toBe('stale');
+    });
   });
 
   describe.skipIf(factory.skip)('audit and exactly-once', () => {
