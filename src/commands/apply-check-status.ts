@@ -4,6 +4,8 @@
  * check, which must only republish this status and never apply anything.
  */
 
+import { describeOversizedPlan } from '../jobs/head-plan-state.js';
+
 /** One apply or rollback of the PR, as the store records it. */
 export interface ApplyHistoryEntry {
   id: number;
@@ -40,6 +42,8 @@ export interface ApplyCheckFacts {
   planned: readonly ApplyCheckProject[] | undefined;
   /** This PR's applies and rollbacks, newest first. */
   history: readonly ApplyHistoryEntry[];
+  /** Set when a plan result of this head was too large to store: nothing of it can be applied. */
+  tooLarge?: { bytes: number | null; limit: number };
 }
 
 export type ApplyCheckStatus =
@@ -105,6 +109,15 @@ function skipWhy(project: ApplyCheckProject): string {
 export function applyCheckStatus(facts: ApplyCheckFacts): ApplyCheckStatus {
   const short = facts.headSha.slice(0, 7);
   const list = (names: readonly string[]) => names.map((name) => `\`${name}\``).join(', ');
+  if (facts.tooLarge) {
+    const why = describeOversizedPlan(facts.tooLarge);
+    return {
+      status: 'completed',
+      conclusion: 'failure',
+      title: 'Plan result too large',
+      summary: `${why.charAt(0).toUpperCase()}${why.slice(1)}. Without it the projects, changed files and risks of ${short} are not known, so \`/apply\` refuses every project of this head. ${NEVER_APPLIES}`,
+    };
+  }
   if (!facts.planned) {
     return {
       status: 'queued',

@@ -5,7 +5,7 @@ import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import type { ProjectTarget } from '../jobs/plan-project.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
-import { readHeadPlanState } from '../jobs/head-plan-state.js';
+import { describeOversizedPlan, readHeadPlanState } from '../jobs/head-plan-state.js';
 import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import type { PullRequestState } from '../github/get-pull-request.js';
 import { getBranchSha } from '../github/get-check-run.js';
@@ -60,6 +60,10 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   // 1. Targets: the projects of the current head's plan state (every plan published for this exact head,
   // autoplan and `/plan` alike) that have changes (or the ones named).
   const planned = await readHeadPlanState(store, ref);
+  if (planned?.outcome === 'too-large') {
+    // Fail closed: without the stored plan state the projects, files and risks of the head are unknown.
+    return refuse('plan result too large', `:no_entry: \`/apply\` refused: ${describeOversizedPlan(planned)}.`);
+  }
   const known = planned?.projects ?? [];
   const unknown = input.projects.filter((name) => !known.some((project) => project.name === name));
   if (!planned || unknown.length > 0) {
@@ -227,7 +231,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   // a while, another job may have written the check), with this apply's output when a change failed (a
   // stale plan changed nothing: the rule says to plan again); automerge only when that rule passes, so
   // never while an affected project is not planned at this head.
-  const status = applyCheckStatus(await readApplyCheckFacts(store, ref, known));
+  const status = applyCheckStatus(await readApplyCheckFacts(store, ref, planned));
   await ensureCheckRun(ctx.octokit, repo, {
     name: CHECK_APPLY,
     headSha: ref.headSha,

@@ -5,7 +5,7 @@ import type { JobContext } from '../jobs/job-context.js';
 import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import { planProject, type ProjectTarget } from '../jobs/plan-project.js';
-import { mergeHeadPlans, publishedPlanResults, readHeadPlanState } from '../jobs/head-plan-state.js';
+import { describeOversizedPlan, mergeHeadPlans, oversizedPlanResult, publishedPlanResults, readHeadPlanState, type OversizedPlanResult } from '../jobs/head-plan-state.js';
 import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import { applyCheckStatus } from './apply-check-status.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
@@ -65,12 +65,17 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
     const first = mine.reduce((a, b) => (a.id < b.id ? a : b));
     const last = mine.reduce((a, b) => (a.id > b.id ? a : b));
     const workspaceName = last.workspace;
-    const target = await findProjectTarget(ctx, ref, name, workspaceName, last.sha);
-    if (!target) {
-      sections.push(`:x: **\`${name}\`**: its project definition (directory, workflow) is no longer known; roll it back by hand.`);
+    const found = await findProjectTarget(ctx, ref, name, workspaceName, last.sha);
+    if (!found.target) {
+      sections.push(
+        found.oversized
+          ? `:x: **\`${name}\`**: its project definition (directory, workflow) is not known: ${describeOversizedPlan(found.oversized)}. Roll it back by hand.`
+          : `:x: **\`${name}\`**: its project definition (directory, workflow) is no longer known; roll it back by hand.`,
+      );
       allOk = false;
       continue;
     }
+    const target = found.target;
     const prior = await store.lastSuccessfulApply(repoName, name, workspaceName, { beforeId: first.id });
     const appliedPlan = first.planId !== null ? await store.getPlan(first.planId) : undefined;
     const goodSha = prior?.sha ?? appliedPlan?.baseSha;
@@ -161,7 +166,7 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
   // project rolled back waits for a new plan and /apply, a failed rollback fails the check, and a rollback
   // that did not happen (refused, not confirmed, not planned) leaves the check saying what is still live.
   const headPlan = await readHeadPlanState(store, ref);
-  await ensureCheckRun(ctx.octokit, repo, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...applyCheckStatus(await readApplyCheckFacts(store, ref, headPlan?.projects)) });
+  await ensureCheckRun(ctx.octokit, repo, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...applyCheckStatus(await readApplyCheckFacts(store, ref, headPlan)) });
   return { ok: allOk && !refusedAny, refused: refusedAny && allOk, body: sections.join('\n\n') };
 }
 
@@ -173,18 +178,27 @@ function reportFailedRollback(ctx: JobContext, ref: PullRequestRef, project: str
 
 /**
  * The project's directory and workflow, from the plans published for this PR (autoplan and `/plan` alike):
- * the plan state of the applied head first, then the newest other plan that knows the project.
+ * the plan state of the applied head first, then the newest other plan that knows the project. When none
+ * knows it, the newest plan result of the PR that was too large to store, if any (it may have held it).
  */
-async function findProjectTarget(ctx: JobContext, ref: PullRequestRef, name: string, workspace: string, appliedSha: string): Promise<ProjectTarget | undefined> {
-  const results = publishedPlanResults(await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' }));
+async function findProjectTarget(
+  ctx: JobContext,
+  ref: PullRequestRef,
+  name: string,
+  workspace: string,
+  appliedSha: string,
+): Promise<{ target: ProjectTarget; oversized?: undefined } | { target?: undefined; oversized?: OversizedPlanResult }> {
+  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' });
+  const results = publishedPlanResults(jobs);
   const ordered = [mergeHeadPlans(results, appliedSha), ...results.filter((result) => result.headSha !== appliedSha).reverse()];
   for (const result of ordered) {
     const project = result?.projects.find((p) => p.name === name && p.workspace === workspace);
     if (project?.dir !== undefined) {
-      return { name, workspace, dir: project.dir, workflow: project.workflow ?? 'default', varFiles: project.varFiles ?? [], ...(project.tool ? { tool: project.tool } : {}) };
+      return { target: { name, workspace, dir: project.dir, workflow: project.workflow ?? 'default', varFiles: project.varFiles ?? [], ...(project.tool ? { tool: project.tool } : {}) } };
     }
   }
-  return undefined;
+  const oversized = [...jobs].sort((a, b) => b.id - a.id).map(oversizedPlanResult).find((result) => result !== undefined);
+  return oversized ? { oversized } : {};
 }
 
 /** Whether `actor` owns any requirement of the PR's approval policy (named, or via a team). */

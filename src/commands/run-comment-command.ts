@@ -13,7 +13,7 @@ import { formatConfigError } from '../config/config-error.js';
 import { authorizeCommand } from './authorize-command.js';
 import { renderHelp } from './render-help.js';
 import { planPullRequest } from '../jobs/plan-pull-request.js';
-import type { PlanJobResult } from '../jobs/head-plan-state.js';
+import type { OversizedPlanResult, PlanJobResult } from '../jobs/head-plan-state.js';
 import { runApply } from './apply.js';
 import { runRollback } from './rollback.js';
 import { runUnlock } from './unlock.js';
@@ -24,7 +24,7 @@ export interface CommandOutcome {
   outcome: 'succeeded' | 'refused' | 'failed';
   message?: string;
   /** `/plan`: what it planned and published for the head, merged with the head's other plans when read (readHeadPlanState). */
-  plan?: PlanJobResult;
+  plan?: PlanJobResult | OversizedPlanResult;
 }
 
 /**

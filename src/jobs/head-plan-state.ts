@@ -2,6 +2,7 @@ import type { RiskLevel } from '../plan/analysis.js';
 import type { ChangedFileInput } from '../policy/approval-evaluation.js';
 import type { ProjectPlanResult } from '../render/plan-comment-input.js';
 import type { Job, Store } from '../store/store.js';
+import { isTruncatedJobResult, jsonBytes, MAX_JOB_RESULT_BYTES } from '../store/job-result-limit.js';
 import { repoFullName, type PullRequestRef } from './job-payloads.js';
 
 /** What a plan (autoplan, re-run or `/plan`) leaves in the store (job result) for later approval evaluations and commands. */
@@ -27,6 +28,60 @@ export interface PlanJobProject {
   hasChanges?: boolean;
   /** Why a `skipped` project was not planned (e.g. autoplan is off for it). */
   skippedReason?: string;
+}
+
+/**
+ * What a plan stores instead of its result when that is too large for the store (`MAX_JOB_RESULT_BYTES`):
+ * the head and the size, so that every reader can say why this head has no usable plan (and refuse).
+ */
+export interface OversizedPlanResult {
+  outcome: 'too-large';
+  headSha: string;
+  /** The size of the plan result's JSON, in UTF-8 bytes (null when an old store marker did not record it). */
+  bytes: number | null;
+  /** The store's bound, in bytes. */
+  limit: number;
+}
+
+/**
+ * Room left under the store's bound for what a `/plan` command job wraps around the plan result
+ * (`{"command":"plan","outcome":"succeeded","plan":…}`), so that the result and its wrapper are kept or
+ * dropped together and every plan result that is dropped is one this function reported.
+ */
+const WRAPPER_BYTES = 1024;
+
+/** The plan result as it will be stored: itself when it fits, else what says it was too large. */
+export function boundPlanResult(result: PlanJobResult): PlanJobResult | OversizedPlanResult {
+  const bytes = jsonBytes(result);
+  return bytes <= MAX_JOB_RESULT_BYTES - WRAPPER_BYTES ? result : { outcome: 'too-large', headSha: result.headSha, bytes, limit: MAX_JOB_RESULT_BYTES };
+}
+
+/** What every reader says about a head whose plan result was too large to store (and why it refuses). */
+export function describeOversizedPlan(oversized: Pick<OversizedPlanResult, 'bytes' | 'limit'>): string {
+  const limit = oversized.limit % (1024 * 1024) === 0 ? `${oversized.limit / (1024 * 1024)} MiB` : `${oversized.limit.toLocaleString('en-US')} bytes`;
+  const size = oversized.bytes === null ? `over the limit of ${limit}` : `${oversized.bytes.toLocaleString('en-US')} bytes, limit ${limit}`;
+  return `the plan result for this head was too large to store (${size}); split the PR`;
+}
+
+/**
+ * The too-large plan result a finished job left, when it left one: the marker a plan wrote (a `plan` job,
+ * or the plan of a `/plan` command job), or the store's own truncation marker on a `plan` job, whose head
+ * the job row records (a command job's row records none, so its truncated result cannot be placed).
+ */
+export function oversizedPlanResult(job: Job): OversizedPlanResult | undefined {
+  if (job.status !== 'succeeded') return undefined;
+  const candidate = job.kind === 'plan' ? job.result : job.kind === 'command' ? planOfCommand(job.result) : undefined;
+  if (isOversized(candidate)) return candidate;
+  if (job.kind === 'plan' && isTruncatedJobResult(job.result) && job.headSha !== '') {
+    return { outcome: 'too-large', headSha: job.headSha, bytes: job.result.bytes ?? null, limit: job.result.limit ?? MAX_JOB_RESULT_BYTES };
+  }
+  return undefined;
+}
+
+function isOversized(value: unknown): value is OversizedPlanResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const result = value as Partial<OversizedPlanResult>;
+  return result.outcome === 'too-large' && typeof result.headSha === 'string' && result.headSha !== '' && typeof result.limit === 'number';
 }
 
 /**
@@ -110,10 +165,24 @@ export function projectKey(project: { name: string; workspace: string }): string
 }
 
 /**
- * The plan state of the PR head `ref.headSha`, from the store (no GitHub request): what `/apply`, approval
- * evaluations, the apply check and `/rollback` go by. Undefined when no plan of this exact head was published.
+ * The plan state of one head from these jobs: the merged published plans of it, or, when any plan of it was
+ * too large to store, that (the newest such): the head's plan state is then incomplete, and every reader
+ * refuses rather than act on part of it. Undefined when no plan of this exact head was published.
  */
-export async function readHeadPlanState(store: Store, ref: Pick<PullRequestRef, 'owner' | 'repo' | 'pr' | 'headSha'>): Promise<PlanJobResult | undefined> {
+export function headPlanStateOf(jobs: readonly Job[], headSha: string): PlanJobResult | OversizedPlanResult | undefined {
+  const oversized = [...jobs]
+    .sort((a, b) => b.id - a.id)
+    .map(oversizedPlanResult)
+    .find((result) => result?.headSha === headSha);
+  return oversized ?? mergeHeadPlans(publishedPlanResults(jobs), headSha);
+}
+
+/**
+ * The plan state of the PR head `ref.headSha`, from the store (no GitHub request): what `/apply`, approval
+ * evaluations, the apply check and `/rollback` go by. Undefined when no plan of this exact head was published;
+ * `outcome: 'too-large'` when a plan of it was too large to store (say so with `describeOversizedPlan`).
+ */
+export async function readHeadPlanState(store: Store, ref: Pick<PullRequestRef, 'owner' | 'repo' | 'pr' | 'headSha'>): Promise<PlanJobResult | OversizedPlanResult | undefined> {
   const jobs = await store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' });
-  return mergeHeadPlans(publishedPlanResults(jobs), ref.headSha);
+  return headPlanStateOf(jobs, ref.headSha);
 }

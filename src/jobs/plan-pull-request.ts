@@ -26,14 +26,24 @@ import { refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
 import { fetchBaseCommit } from './read-base-files.js';
-import { mergeHeadPlans, projectKey, publishedPlanResult, type PlanJobProject, type PlanJobResult } from './head-plan-state.js';
+import {
+  boundPlanResult,
+  describeOversizedPlan,
+  mergeHeadPlans,
+  oversizedPlanResult,
+  projectKey,
+  publishedPlanResult,
+  type OversizedPlanResult,
+  type PlanJobProject,
+  type PlanJobResult,
+} from './head-plan-state.js';
 
 /**
  * The product's main loop for one PR head: read config and policy from the base branch, check out the
  * head, find the affected projects, plan each, analyse, evaluate approvals, publish one comment and the
  * checks. A cancelled job (a newer push) publishes nothing.
  */
-export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, signal: AbortSignal): Promise<PlanJobResult> {
+export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, signal: AbortSignal): Promise<PlanJobResult | OversizedPlanResult> {
   const { octokit } = ctx;
   const repo: RepoRef = { owner: payload.owner, repo: payload.repo };
   const repoName = repoFullName(payload);
@@ -87,7 +97,13 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   // 6. The plan state of this head: this run's results over the plans published earlier for it (a
   // `/plan -p X` leaves the other projects' plans of this head as they were). From the store, no request.
   const own = ownResult(headSha, assignFiles(changedPaths, planned.fileProjects), planned.results, filesTruncated);
-  const state = await headPlanState(ctx, payload, own);
+  // What the store will keep of it: beyond the store's bound, only that it was too large. Then (or when an
+  // earlier plan of this head was too large) later readers cannot know the head's plan state, so `/apply`
+  // refuses it: the comment and the apply check say so now, not after the first `/apply`.
+  const stored = boundPlanResult(own);
+  const { state, earlierOversized } = await headPlanState(ctx, payload, own);
+  const oversized = stored.outcome === 'too-large' ? stored : earlierOversized;
+  if (oversized) notices.push(`The plan is shown, but ${describeOversizedPlan(oversized)}: \`/apply\` refuses every project of this head.`);
   const thisRun = new Map(own.projects.map((project, index) => [project, (planned.results[index] as PlannedProject).result]));
   const earlierPlans = state.projects.some((project) => !thisRun.has(project)) ? await ctx.services.store.listPlans({ repo: repoName, pr: payload.pr, headSha }) : [];
   const shown = state.projects.map((project) => thisRun.get(project) ?? plannedEarlier(project, earlierPlans));
@@ -143,10 +159,10 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
   // The apply check by the one rule (applyCheckStatus): a project of this head not planned (autoplan off)
   // or failed keeps it from passing; a project applied from this head already (before a `/plan` of another
   // one) is not waiting any more; a rolled-back project waits for a plan made after its rollback.
-  await checks.ensure({ name: CHECK_APPLY, ...applyCheckStatus(await readApplyCheckFacts(ctx.services.store, payload, state.projects)) });
+  await checks.ensure({ name: CHECK_APPLY, ...applyCheckStatus(await readApplyCheckFacts(ctx.services.store, payload, oversized ?? state)) });
   ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
 
-  return own;
+  return stored;
 }
 
 /** What this run planned, as stored in its job result (the head's state is merged from these when read). */
@@ -176,20 +192,24 @@ function ownResult(headSha: string, files: ChangedFileInput[], results: PlannedP
 /**
  * This run's result merged over the plans published earlier for the same head, in job order (this job
  * at its own place), exactly as later readers (`readHeadPlanState`) merge them. Without earlier plans of
- * the head, `own` itself: a new push costs one store query and no GitHub request.
+ * the head, `own` itself: a new push costs one store query and no GitHub request. An earlier plan of the
+ * head too large to store is returned apart: later readers then refuse the head's plan state.
  */
-async function headPlanState(ctx: JobContext, payload: PlanJobPayload, own: PlanJobResult): Promise<PlanJobResult> {
-  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(payload), pr: payload.pr, status: 'succeeded' });
+async function headPlanState(ctx: JobContext, payload: PlanJobPayload, own: PlanJobResult): Promise<{ state: PlanJobResult; earlierOversized?: OversizedPlanResult }> {
+  const jobs = (await ctx.services.store.listJobs({ repo: repoFullName(payload), pr: payload.pr, status: 'succeeded' })).filter((job) => job.id !== ctx.jobId);
+  const earlierOversized = jobs.map(oversizedPlanResult).find((result) => result?.headSha === own.headSha);
+  const extra = earlierOversized ? { earlierOversized } : {};
   const earlier = jobs.flatMap((job) => {
-    const result = job.id === ctx.jobId ? undefined : publishedPlanResult(job);
+    const result = publishedPlanResult(job);
     return result && result.headSha === own.headSha ? [{ id: job.id, result }] : [];
   });
-  if (earlier.length === 0) return own;
+  if (earlier.length === 0) return { state: own, ...extra };
   const ordered = [...earlier, { id: ctx.jobId ?? Number.POSITIVE_INFINITY, result: own }].sort((a, b) => a.id - b.id);
-  return mergeHeadPlans(
+  const state = mergeHeadPlans(
     ordered.map((entry) => entry.result),
     own.headSha,
   ) as PlanJobResult;
+  return { state, ...extra };
 }
 
 /**

@@ -13,7 +13,7 @@ import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
 import { publishApprovalCheck } from './publish-approval-check.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
-import { readHeadPlanState } from './head-plan-state.js';
+import { describeOversizedPlan, readHeadPlanState } from './head-plan-state.js';
 
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
 export const UNPLANNED_PROJECT = '(not planned yet)';
@@ -21,7 +21,8 @@ export const UNPLANNED_PROJECT = '(not planned yet)';
 /**
  * Re-evaluate the approval policy of a PR head (after a review, or for `/apply`) and publish
  * `infra-review/approval`. File-to-project mapping and risks come from the plan state of that head;
- * without one every file counts as part of a critical-risk project (fail closed).
+ * without one (or when it was too large to store, which the check notes) every file counts as part of a
+ * critical-risk project (fail closed).
  */
 export async function refreshApprovals(
   ctx: JobContext,
@@ -57,7 +58,7 @@ export async function refreshApprovals(
   let files: ChangedFileInput[];
   let filesTruncated: boolean;
   const projectRisks: Record<string, RiskLevel> = {};
-  if (plan) {
+  if (plan && plan.outcome !== 'too-large') {
     files = plan.files;
     filesTruncated = plan.filesTruncated === true;
     for (const project of plan.projects) if (project.risk) projectRisks[project.name] = project.risk;
@@ -77,6 +78,11 @@ export async function refreshApprovals(
     projectRisks,
     ...(options.policyFile !== undefined ? { policyFile: options.policyFile } : {}),
   });
+  if (plan?.outcome === 'too-large') {
+    // Failed closed above (every file as part of a critical-risk project): the check says why.
+    const why = describeOversizedPlan(plan);
+    evaluation.notes.push(`${why.charAt(0).toUpperCase()}${why.slice(1)}: the files and risks of its projects are not known, so every changed file counts as part of a critical-risk project.`);
+  }
   ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
   if (publish) {
     await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options.checks);

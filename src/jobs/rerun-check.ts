@@ -129,7 +129,7 @@ export async function republishApplyCheck(ctx: JobContext, ref: PullRequestRef):
     return { pr: ref.pr, action: 'apply-status-left-to-running-job', detail: publishing.map((job) => `${job.command} (${job.status})`).join(', ') };
   }
   const plan = await readHeadPlanState(store, ref);
-  const status = applyCheckStatus(await readApplyCheckFacts(store, ref, plan?.projects));
+  const status = applyCheckStatus(await readApplyCheckFacts(store, ref, plan));
   await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...status });
   return { pr: ref.pr, action: 'apply-status-published', detail: status.title };
 }

@@ -5,6 +5,7 @@ import type { ApplyTable, AuditEventTable, Database, JobTable, LockTable, PlanTa
 import { ownerIsDeadLocally } from './owner-id.js';
 import type { PlanFileStorage } from './plan-file-storage.js';
 import { NotFoundError } from './store-errors.js';
+import { boundJobResult } from './job-result-limit.js';
 import { jobKey } from './store.js';
 import type {
   ApplyKind,
@@ -34,13 +35,6 @@ import type {
 
 /** Errors and audit text are stored, never unbounded: a runaway error message must not bloat the database. */
 const MAX_TEXT = 16_000;
-/**
- * Job results are bounded too, but far higher: a plan job's result is what `/apply`, approvals and the apply
- * check read back (every changed file with its project), and must survive whole for a PR at GitHub's
- * 3,000-file listing limit even when every file is a rename (two paths): 6,000 paths of about 600 characters.
- * A result beyond this is stored as a short `{truncated, preview}`, which readers treat as no result (fail closed).
- */
-const MAX_RESULT_TEXT = 4 * 1024 * 1024;
 /** Insert-then-read loops retry when the row they met vanished in between (released lock, finished job). */
 const MAX_RACE_RETRIES = 20;
 const ACTIVE_JOB: JobStatus[] = ['queued', 'running'];
@@ -364,7 +358,8 @@ export class KyselyStore implements Store {
         status: result.status,
         finished_at: Date.now(),
         error: result.error ? result.error.slice(0, MAX_TEXT) : null,
-        result: result.result === undefined ? null : truncateJson(result.result, MAX_RESULT_TEXT),
+        // Bounded at MAX_JOB_RESULT_BYTES; beyond it a marker that says how large it was (job-result-limit.ts).
+        result: result.result === undefined ? null : boundJobResult(result.result, MAX_TEXT - 200),
       })
       .where('id', '=', id)
       .where('owner', '=', owner)

@@ -90,7 +90,11 @@ export interface Store {
    * a cancellation was requested (superseded) or the job is no longer running for this owner.
    */
   heartbeatJobs(owner: string, ids: readonly number[]): Promise<JobHeartbeat[]>;
-  /** Finish a running job of `owner`; a job that is no longer this owner's is left alone (returns undefined). */
+  /**
+   * Finish a running job of `owner`; a job that is no longer this owner's is left alone (returns undefined).
+   * A `result` whose JSON exceeds `MAX_JOB_RESULT_BYTES` (4 MiB) is stored as a `TruncatedJobResult` that
+   * records its size (job-result-limit.ts): readers must report it as too large, never as missing.
+   */
   finishJob(id: number, owner: string, result: { status: JobFinalStatus; error?: string | null; result?: unknown }): Promise<Job | undefined>;
   getJob(id: number): Promise<Job | undefined>;
   listJobs(filter?: { repo?: string; pr?: number; status?: JobStatus | JobStatus[]; kind?: string }): Promise<Job[]>;

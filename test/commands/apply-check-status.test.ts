@@ -212,6 +212,17 @@ describe('applyCheckStatus: a plan the tool refused as stale waits for /plan, an
   });
 });
 
+describe('applyCheckStatus: a plan result too large to store', () => {
+  it('fails (never waits, never passes) and says why, whatever the history', () => {
+    for (const history of [[], newestFirst(entry({ project: 'envs/prod' }), entry({ project: 'envs/staging' }))]) {
+      const status = applyCheckStatus({ headSha: HEAD, planned: undefined, history, tooLarge: { bytes: 5_000_000, limit: 4 * 1024 * 1024 } });
+      expect(status).toMatchObject({ status: 'completed', conclusion: 'failure', title: 'Plan result too large' });
+      expect(status.summary).toContain('The plan result for this head was too large to store (5,000,000 bytes, limit 4 MiB); split the PR.');
+      expect(status.summary).toContain('`/apply` refuses every project of this head');
+    }
+  });
+});
+
 describe('appliedAtHead', () => {
   it('counts a project only when its latest record is a successful apply of the head', () => {
     const prod = entry({ project: 'envs/prod' });

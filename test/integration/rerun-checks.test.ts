@@ -5,7 +5,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlanJobResult } from '../../src/jobs/head-plan-state.js';
 import type { RerunResult } from '../../src/jobs/rerun-check.js';
+import { boundJobResult } from '../../src/store/job-result-limit.js';
+import type { KyselyStore } from '../../src/store/kysely-store.js';
 import type { Job } from '../../src/store/store.js';
 import { PLAN_MARKER, standinCalls } from '../e2e/harness/e2e-helpers.js';
 import type { GitHubDouble, PullRequestRef } from '../e2e/harness/github-double.js';
@@ -163,6 +166,58 @@ describe.skipIf(!existsSync(STANDIN))('Re-run on infra-review checks', { timeout
     expect(await app.runtime.store.listApplies({ repo: `${OWNER}/${repo}`, pr: pr.number })).toEqual(records);
     expect(double.deploymentsFor(OWNER, repo)).toHaveLength(deployments);
     expect(await app.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, kind: 'command' })).toHaveLength(1);
+  });
+
+  it('fails closed when the plan result of the head was too large to store: /apply, /rollback, the apply check, approvals and a new plan all say so', async () => {
+    const repo = 'rerun-too-large';
+    const { pr, headSha } = await plannedPr(repo, 'v2');
+    const command = async (user: string, body: string) => {
+      const comment = await double.addComment({ ...pr, user, body });
+      await app.receive('issue_comment', comment);
+      const reactions = () => double.commentReactions(comment.comment.id).map((r) => r.content);
+      await waitFor(`an answer to ${body}`, () => reactions().length > 1);
+      const answers = double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER));
+      return { reactions: reactions(), answer: answers.at(-1)?.body ?? '' };
+    };
+    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    await waitFor('the approval check', () => check(repo, headSha, APPROVAL)?.conclusion === 'success');
+    expect((await command('alice', '/apply')).reactions).toEqual(['eyes', 'rocket']);
+    const appliesBefore = calls('apply').length;
+
+    // What the store keeps of the plan job's result once it is over 4 MiB: the same result, with 5,000 more long paths.
+    const [planJob] = await planJobs(pr, headSha);
+    const real = planJob!.result as PlanJobResult;
+    const oversized = { ...real, files: [...real.files, ...Array.from({ length: 5_000 }, (_, i) => ({ path: `docs/${i}/${'x'.repeat(1_000)}`, project: null }))] };
+    const bytes = Buffer.byteLength(JSON.stringify(oversized));
+    expect(bytes).toBeGreaterThan(4 * 1024 * 1024);
+    await (app.runtime.store as KyselyStore).db.updateTable('jobs').set({ result: boundJobResult(oversized, 15_000) }).where('id', '=', planJob!.id).execute();
+    const why = `the plan result for this head was too large to store (${bytes.toLocaleString('en-US')} bytes, limit 4 MiB); split the PR`;
+
+    const apply = await command('alice', '/apply');
+    expect(apply.reactions).toEqual(['eyes', 'confused']);
+    expect(apply.answer).toContain(`\`/apply\` refused: ${why}.`);
+    expect(apply.answer).not.toContain('no plan');
+
+    const rollback = await command('alice', '/rollback');
+    expect(rollback.reactions).toEqual(['eyes', 'confused']);
+    expect(rollback.answer).toContain(`its project definition (directory, workflow) is not known: ${why}.`);
+    const tooLarge = { status: 'completed', conclusion: 'failure', output: { title: 'Plan result too large' } };
+    expect(check(repo, headSha, APPLY)).toMatchObject(tooLarge);
+    expect(check(repo, headSha, APPLY)?.output.summary).toContain(`The ${why.slice('the '.length)}.`);
+
+    const job = await rerun(repo, 'check_run', await double.rerequestCheckRun(Number(check(repo, headSha, APPLY)!.id), { sender: 'alice' }));
+    expect(job.result).toEqual({ outcome: 'handled', pulls: [{ pr: pr.number, action: 'apply-status-published', detail: 'Plan result too large' }] });
+    expect(check(repo, headSha, APPLY)).toMatchObject(tooLarge);
+
+    // Approvals re-evaluated from the store count every file as critical-risk, and say why.
+    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    await waitFor('the approval check to name the too-large plan', () => check(repo, headSha, APPROVAL)?.output.summary?.includes(`The ${why.slice('the '.length)}:`));
+
+    // A new plan of the head cannot make the head's plan state whole again: it says so in the comment and the check.
+    expect((await command('alice', '/plan')).reactions).toEqual(['eyes', 'rocket']);
+    expect(double.issueComments(pr).find((c) => c.body?.startsWith(PLAN_MARKER))?.body).toContain(`The plan is shown, but ${why}: \`/apply\` refuses every project of this head.`);
+    expect(check(repo, headSha, APPLY)).toMatchObject(tooLarge);
+    expect(calls('apply')).toHaveLength(appliesBefore);
   });
 
   it('re-evaluates approvals on "Re-run" of infra-review/approval (a dismissal GitHub never told us about)', async () => {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { mergeHeadPlans, publishedPlanResult, publishedPlanResults, type PlanJobProject, type PlanJobResult } from '../../src/jobs/head-plan-state.js';
+import {
+  boundPlanResult,
+  describeOversizedPlan,
+  headPlanStateOf,
+  mergeHeadPlans,
+  oversizedPlanResult,
+  publishedPlanResult,
+  publishedPlanResults,
+  type PlanJobProject,
+  type PlanJobResult,
+} from '../../src/jobs/head-plan-state.js';
+import { boundJobResult, MAX_JOB_RESULT_BYTES } from '../../src/store/job-result-limit.js';
 import type { Job, JobStatus } from '../../src/store/store.js';
 
 const HEAD = 'a'.repeat(40);
@@ -172,5 +183,62 @@ describe('mergeHeadPlans', () => {
     const own = project('x');
     const merged = mergeHeadPlans([result([project('y')]), result([own])], HEAD);
     expect(merged?.projects[1]).toBe(own);
+  });
+});
+
+describe('a plan result too large to store', () => {
+  const MiB = 1024 * 1024;
+  /** A plan result whose changed-file list makes its JSON exactly `bytes` long. */
+  function sized(bytes: number, headSha = HEAD): PlanJobResult {
+    const plan = result([project('x')], { headSha });
+    const withPath = (length: number) => ({ ...plan, files: [...plan.files, { path: 'p'.repeat(length), project: null }] });
+    const overhead = JSON.stringify(withPath(0)).length;
+    const sizedPlan = withPath(bytes - overhead);
+    expect(JSON.stringify(sizedPlan).length).toBe(bytes);
+    return sizedPlan;
+  }
+  /** What the store keeps of a result, read back. */
+  const stored = (value: unknown) => JSON.parse(boundJobResult(value, 1000)) as unknown;
+
+  it('is kept whole up to the store bound (less room for the /plan wrapper), else replaced by its head, size and the limit', () => {
+    const fits = sized(4 * MiB - 2048);
+    expect(boundPlanResult(fits)).toBe(fits);
+    const big = sized(5 * MiB);
+    const bytes = JSON.stringify(big).length;
+    expect(boundPlanResult(big)).toEqual({ outcome: 'too-large', headSha: HEAD, bytes, limit: MAX_JOB_RESULT_BYTES });
+    // Wrapped by a /plan command job, a result that boundPlanResult kept still fits in the store.
+    const edge = sized(4 * MiB - 1024);
+    expect(boundPlanResult(edge)).toBe(edge);
+    expect(boundPlanResult(sized(4 * MiB - 1023))).toMatchObject({ outcome: 'too-large', bytes: 4 * MiB - 1023 });
+    expect(stored({ command: 'plan', outcome: 'succeeded', plan: edge })).toMatchObject({ plan: { outcome: 'published' } });
+  });
+
+  it('says so with the size, the limit and what to do', () => {
+    expect(describeOversizedPlan({ bytes: 5_242_880, limit: MAX_JOB_RESULT_BYTES })).toBe('the plan result for this head was too large to store (5,242,880 bytes, limit 4 MiB); split the PR');
+    expect(describeOversizedPlan({ bytes: null, limit: MAX_JOB_RESULT_BYTES })).toBe('the plan result for this head was too large to store (over the limit of 4 MiB); split the PR');
+  });
+
+  it('is found in a plan job, in a /plan command job, and behind the store truncation marker of a plan job (its row names the head)', () => {
+    const tooLarge = { outcome: 'too-large', headSha: HEAD, bytes: 5 * MiB, limit: MAX_JOB_RESULT_BYTES };
+    expect(oversizedPlanResult(job('plan', tooLarge))).toEqual(tooLarge);
+    expect(oversizedPlanResult(job('command', { command: 'plan', outcome: 'succeeded', plan: tooLarge }))).toEqual(tooLarge);
+    const big = sized(5 * MiB);
+    expect(oversizedPlanResult(job('plan', stored(big)))).toEqual({ outcome: 'too-large', headSha: HEAD, bytes: JSON.stringify(big).length, limit: MAX_JOB_RESULT_BYTES });
+    // A marker written before the size was recorded still counts, without a size.
+    expect(oversizedPlanResult(job('plan', { truncated: true, preview: '{"outcome":"published"' }))).toEqual({ outcome: 'too-large', headSha: HEAD, bytes: null, limit: MAX_JOB_RESULT_BYTES });
+    // Not from jobs that did not succeed, other kinds, or a whole plan.
+    expect(oversizedPlanResult(job('plan', tooLarge, 'superseded'))).toBeUndefined();
+    expect(oversizedPlanResult(job('approval', stored(big)))).toBeUndefined();
+    expect(oversizedPlanResult(job('plan', result([project('x')])))).toBeUndefined();
+  });
+
+  it('makes the head plan state "too large" whatever else was published for the head, and leaves other heads alone', () => {
+    const ok = job('plan', result([project('x')]));
+    const tooLarge = job('command', { command: 'plan', outcome: 'succeeded', plan: { outcome: 'too-large', headSha: HEAD, bytes: 5 * MiB, limit: MAX_JOB_RESULT_BYTES } });
+    expect(headPlanStateOf([ok, tooLarge], HEAD)).toEqual({ outcome: 'too-large', headSha: HEAD, bytes: 5 * MiB, limit: MAX_JOB_RESULT_BYTES });
+    const later = job('plan', result([project('x')]));
+    expect(headPlanStateOf([ok, tooLarge, later], HEAD)).toMatchObject({ outcome: 'too-large' });
+    expect(headPlanStateOf([tooLarge, job('plan', result([project('y')], { headSha: OLD }))], OLD)).toMatchObject({ outcome: 'published', projects: [{ name: 'y' }] });
+    expect(headPlanStateOf([ok], HEAD)).toMatchObject({ outcome: 'published', projects: [{ name: 'x' }] });
   });
 });

@@ -301,8 +301,20 @@ describe.each(ENGINES)('store on $name', (factory) => {
       expect(JSON.stringify(event?.details).length).toBeLessThanOrEqual(16_000);
       const huge = await finished({ blob: 'x'.repeat(20_000_000) });
       const stored = (await store.getJob(huge))?.result as { truncated?: boolean; preview?: string };
-      expect(stored.truncated).toBe(true);
+      expect(stored).toMatchObject({ truncated: true, bytes: JSON.stringify({ blob: 'x'.repeat(20_000_000) }).length, limit: 4 * 1024 * 1024 });
       expect(stored.preview?.length).toBeLessThan(20_000);
+    });
+
+    it('bounds a result by the UTF-8 bytes of its JSON (4 MiB), and records how large a dropped one was', async () => {
+      const limit = 4 * 1024 * 1024;
+      // {"s":"…"} is 8 characters around the string: exactly at the bound it is kept whole.
+      const atLimit = { s: 'x'.repeat(limit - 8) };
+      expect((await store.getJob(await finished(atLimit)))?.result).toEqual(atLimit);
+      // Two-byte characters: under the bound in characters, over it in bytes.
+      const wide = { s: 'é'.repeat(limit / 2) };
+      expect(JSON.stringify(wide).length).toBeLessThan(limit);
+      const dropped = (await store.getJob(await finished(wide)))?.result;
+      expect(dropped).toMatchObject({ truncated: true, bytes: limit + 8, limit });
     });
   });
 
