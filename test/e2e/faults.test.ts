@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open-store.js';
-import { PLAN_MARKER, project, sleep, STANDIN, standinCalls, waitFor } from './harness/e2e-helpers.js';
+import { latestCheckRun, PLAN_MARKER, project, sleep, STANDIN, standinCalls, waitFor } from './harness/e2e-helpers.js';
 import { GitHubDouble } from './harness/github-double.js';
 import type { PullRequestRef } from './harness/github-double.js';
 import { deliver } from './harness/sign-webhook.js';
@@ -43,11 +43,7 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN) || !existsSync('/proc'))('
   const apps: RunningApp[] = [];
   const orphans: number[] = [];
 
-  const check = (ref: PullRequestRef, sha: string, name: string) =>
-    double
-      .checkRunsFor(ref.owner, ref.repo, sha)
-      .filter((run) => run.name === name)
-      .sort((a, b) => Number(b.id) - Number(a.id))[0];
+  const check = (ref: PullRequestRef, sha: string, name: string) => latestCheckRun(double, ref, sha, name);
 
   async function startApp(options: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<RunningApp> {
     const app = await RunningApp.start({ gheHost: double.host, appId: APP_ID, privateKey: key.privateKey, webhookSecret: SECRET, logLevel: 'info', ...options, env: { IAC_BINARY: STANDIN, ...options.env } });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLAN_MARKER, project, sleep, STANDIN, standinCalls, waitFor } from './harness/e2e-helpers.js';
+import { latestCheckRun, PLAN_MARKER, project, sleep, STANDIN, standinCalls, waitFor } from './harness/e2e-helpers.js';
 import { GitHubDouble } from './harness/github-double.js';
 import type { PullRequestRef } from './harness/github-double.js';
 import { DEFAULT_WEBHOOK_PATH, deliver, signPayload } from './harness/sign-webhook.js';
@@ -30,11 +30,7 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('hostile input against th
   const reactions = (commentId: number) => double.commentReactions(commentId).map((reaction) => reaction.content);
   const planCalls = () => standinCalls(standinLog).filter((call) => call.argv.includes('plan'));
   const applyCalls = () => standinCalls(standinLog).filter((call) => call.argv.includes('apply'));
-  const check = (ref: PullRequestRef, sha: string, name: string) =>
-    double
-      .checkRunsFor(ref.owner, ref.repo, sha)
-      .filter((run) => run.name === name)
-      .sort((a, b) => Number(b.id) - Number(a.id))[0];
+  const check = (ref: PullRequestRef, sha: string, name: string) => latestCheckRun(double, ref, sha, name);
 
   /** A repository with `files` and a PR by alice applying `change`, not delivered to the app. */
   async function openPr(repo: string, files: Record<string, string>, change: Record<string, string>) {

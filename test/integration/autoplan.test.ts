@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GitHubDouble } from '../e2e/harness/github-double.js';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
-import { PLAN_MARKER } from '../e2e/harness/e2e-helpers.js';
+import { PLAN_MARKER, standinCalls } from '../e2e/harness/e2e-helpers.js';
 
 /**
  * Autoplan scenarios through the real app (in-process Probot, the GitHub double, the IaC stand-in):
@@ -23,20 +23,6 @@ function backend(statePath: string): string {
 
 function parameter(name: string, value: string): string {
   return [`resource "aws_ssm_parameter" "${name}" {`, `  value = "${value}"`, '  type  = "String"', '}', ''].join('\n');
-}
-
-interface StandinCall {
-  argv: string[];
-  cwd: string;
-}
-
-async function standinCalls(logFile: string): Promise<StandinCall[]> {
-  if (!existsSync(logFile)) return [];
-  const text = await readFile(logFile, 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as StandinCall);
 }
 
 async function walkFiles(dir: string): Promise<string[]> {
@@ -123,7 +109,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
       'envs/prod/main.tf': `${backend(state('bad-config-prod'))}${parameter('release', 'v1')}`,
     });
     await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('bad-config-prod'))}${parameter('release', 'v2')}` }, 'Release');
-    const callsBefore = (await standinCalls(standinLog())).length;
+    const callsBefore = standinCalls(standinLog()).length;
     const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
 
     expect(check.conclusion).toBe('failure');
@@ -132,7 +118,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(summary).toMatch(/\.github\/infra-review\.yml:4:\d+: forks\.allow/);
     expect(planComment).toContain('autoplann');
     expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
-    expect((await standinCalls(standinLog())).length).toBe(callsBefore);
+    expect(standinCalls(standinLog()).length).toBe(callsBefore);
   });
 
   it('fails only the project with an HCL syntax error, with its file and line, and plans the other', async () => {
@@ -169,14 +155,14 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     const repo = 'forked';
     await double.createRepo(OWNER, repo, { 'envs/prod/main.tf': `${backend(state('forked-prod'))}${parameter('release', 'v1')}` });
     await double.pushCommit(OWNER, repo, 'from-fork', { 'envs/prod/main.tf': `${backend(state('forked-prod'))}${parameter('release', 'v2')}` }, 'From a fork');
-    const callsBefore = (await standinCalls(standinLog())).length;
+    const callsBefore = standinCalls(standinLog()).length;
     const { pr, headSha, check, planComment } = await openAndPlan(repo, 'from-fork', { fork: true });
 
     expect(check.conclusion).toBe('neutral');
     expect(planComment).toContain('fork');
     expect(planComment).toContain('forks.allow');
     expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
-    expect((await standinCalls(standinLog())).length).toBe(callsBefore);
+    expect(standinCalls(standinLog()).length).toBe(callsBefore);
   });
 
   it('takes the config from the base branch: a fork PR allowing forks in its own config is still not planned', async () => {
@@ -189,13 +175,13 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
       { '.github/infra-review.yml': 'version: 1\nforks:\n  allow: true\n', 'envs/prod/main.tf': `${backend(state('fork-config-prod'))}${parameter('release', 'v2')}` },
       'Allow forks',
     );
-    const callsBefore = (await standinCalls(standinLog())).length;
+    const callsBefore = standinCalls(standinLog()).length;
     const { pr, headSha, check, planComment } = await openAndPlan(repo, 'let-me-in', { fork: true });
 
     expect(check.conclusion).toBe('neutral');
     expect(planComment).toContain('forks.allow');
     expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
-    expect((await standinCalls(standinLog())).length).toBe(callsBefore);
+    expect(standinCalls(standinLog()).length).toBe(callsBefore);
   });
 
   it('takes the config from the base branch: turning autoplan off in the PR does not stop this plan', async () => {
@@ -317,7 +303,7 @@ describe.skipIf(!existsSync(STANDIN) || !existsSync('/proc/self/cwd'))('autoplan
     const pr = { owner: OWNER, repo, number: opened.pull_request.number };
     await app.receive('pull_request', opened);
 
-    const hung = await waitFor('the first plan to hang in the stand-in', async () => (await standinCalls(standinLog())).find((call) => call.argv.includes('plan')));
+    const hung = await waitFor('the first plan to hang in the stand-in', () => standinCalls(standinLog()).find((call) => call.argv.includes('plan')));
     expect(standinProcessesIn(hung.cwd).length).toBeGreaterThan(0);
 
     const head2 = await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': file('v3') }, 'v3');
@@ -340,6 +326,6 @@ describe.skipIf(!existsSync(STANDIN) || !existsSync('/proc/self/cwd'))('autoplan
       expect.not.arrayContaining([expect.objectContaining({ status: 'planned' })]),
     );
     // The newer head is being planned (and hangs too; stopping the runtime ends it).
-    await waitFor('the second plan to start', async () => (await standinCalls(standinLog())).filter((call) => call.argv.includes('plan')).length >= 2);
+    await waitFor('the second plan to start', () => standinCalls(standinLog()).filter((call) => call.argv.includes('plan')).length >= 2);
   });
 });
