@@ -1,13 +1,12 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { cacheStatements } from './cache-statements.js';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrateSchema } from './migrate-schema.js';
 import { DatabasePlanFileStorage, FilePlanFileStorage } from './plan-file-storage.js';
+import { SqliteWorkerDialect } from './sqlite-worker-dialect.js';
 import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
@@ -25,6 +24,8 @@ export interface OpenStoreOptions {
 
 export const DEFAULT_DATA_DIR = './data';
 export const SQLITE_FILE_NAME = 'infra-review.sqlite';
+/** How long a SQLite statement waits for another process's write lock (the CLI, say) before failing. */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** The env-style inputs: `DATA_DIR`, `DATABASE_URL`, `DATABASE_SCHEMA`. Empty values count as unset. */
 export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): OpenStoreOptions {
@@ -47,47 +48,18 @@ async function openSqliteStore(dataDir: string): Promise<Store> {
   // Plan files may hold secrets in clear text: the folder is private to the app's user.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, SQLITE_FILE_NAME);
-  const database = new BetterSqlite3(file, { timeout: 10_000 });
+  // The database runs in a thread of its own (see sqlite-worker-dialect.ts): commits and lock waits never stop the event loop.
+  const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect({ file, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }) });
   try {
+    // The first query opens the database (creating the file); it may hold secrets in plan metadata: private to the app's user.
+    await sql`select 1`.execute(db);
     await chmod(file, 0o600);
-    database.pragma('journal_mode = WAL');
-    // FULL: a committed lock, apply record or audit entry survives a power cut, not only a crash.
-    database.pragma('synchronous = FULL');
-    database.pragma('foreign_keys = ON');
-  } catch (error) {
-    database.close();
-    throw error;
-  }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cacheStatements(database) }) });
-  try {
-    await oneAtATime(path.resolve(file), () => migrateSchema(db, 'sqlite'));
+    await migrateSchema(db, 'sqlite');
   } catch (error) {
     await db.destroy();
     throw error;
   }
   return new KyselyStore(db, 'sqlite', new FilePlanFileStorage(dataDir));
-}
-
-/**
- * better-sqlite3 waits for a busy database synchronously, blocking the event loop: two stores of one
- * process migrating the same file at once would wait on each other until the busy timeout. Other
- * processes are no problem (their wait does not block ours), so an in-process queue per file suffices.
- */
-const migrationsInProgress = new Map<string, Promise<unknown>>();
-
-async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = migrationsInProgress.get(key) ?? Promise.resolve();
-  const current = previous.then(task, task);
-  const settled = current.then(
-    () => undefined,
-    () => undefined,
-  );
-  migrationsInProgress.set(key, settled);
-  try {
-    return await current;
-  } finally {
-    if (migrationsInProgress.get(key) === settled) migrationsInProgress.delete(key);
-  }
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

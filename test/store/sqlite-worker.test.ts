@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheStatements } from '../../src/store/cache-statements.js';
+import { cachedPrepare } from '../../src/store/sqlite-worker.js';
 
-describe('cacheStatements', () => {
+describe('cachedPrepare (the database thread\'s statement cache)', () => {
   let dir: string;
   let database: BetterSqlite3.Database;
 
@@ -22,44 +22,39 @@ describe('cacheStatements', () => {
   });
 
   it('prepares each SQL text once and reuses the statement with new parameters', () => {
-    const cached = cacheStatements(database);
-    const first = cached.prepare('select v from t where id = ?');
-    const second = cached.prepare('select v from t where id = ?');
+    const prepare = cachedPrepare(database);
+    const first = prepare('select v from t where id = ?');
+    const second = prepare('select v from t where id = ?');
 
     expect(second).toBe(first);
-    expect(cached.prepare('select count(*) as n from t')).not.toBe(first);
+    expect(prepare('select count(*) as n from t')).not.toBe(first);
     expect(first.all([1])).toEqual([{ v: 'a' }]);
     expect(second.all([3])).toEqual([{ v: 'c' }]);
   });
 
   it('gives a statement that is being iterated a fresh copy instead of the busy one', () => {
-    const cached = cacheStatements(database);
-    const iterating = cached.prepare('select v from t order by id');
+    const prepare = cachedPrepare(database);
+    const iterating = prepare('select v from t order by id');
     const rows = iterating.iterate([]);
     const first = rows.next();
 
-    const meanwhile = cached.prepare('select v from t order by id');
+    const meanwhile = prepare('select v from t order by id');
 
     expect(meanwhile).not.toBe(iterating);
     expect(meanwhile.all([])).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
     expect([first.value, ...rows]).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
     // Idle again: the cached one is handed out.
-    expect(cached.prepare('select v from t order by id')).toBe(iterating);
+    expect(prepare('select v from t order by id')).toBe(iterating);
   });
 
   it('keeps at most `capacity` statements, dropping the least recently used', () => {
-    const cached = cacheStatements(database, 2);
-    const a = cached.prepare('select 1');
-    const b = cached.prepare('select 2');
-    expect(cached.prepare('select 1')).toBe(a); // now the most recent
-    cached.prepare('select 3'); // evicts "select 2"
+    const prepare = cachedPrepare(database, 2);
+    const a = prepare('select 1');
+    const b = prepare('select 2');
+    expect(prepare('select 1')).toBe(a); // now the most recent
+    prepare('select 3'); // evicts "select 2"
 
-    expect(cached.prepare('select 1')).toBe(a);
-    expect(cached.prepare('select 2')).not.toBe(b);
-  });
-
-  it('closes the database', () => {
-    cacheStatements(database).close();
-    expect(database.open).toBe(false);
+    expect(prepare('select 1')).toBe(a);
+    expect(prepare('select 2')).not.toBe(b);
   });
 });
