@@ -40,12 +40,12 @@ export function createApp(options: AppOptions = {}) {
           throw error;
         }
       };
-    probot.on('pull_request', track('pull_request', (context) => handlePullRequest(context, runtime.queue)));
-    probot.on('pull_request_review', track('pull_request_review', (context) => handlePullRequestReview(context, runtime.queue)));
-    probot.on('issue_comment', track('issue_comment', (context) => handleIssueComment(context, runtime.queue)));
+    probot.on('pull_request', track('pull_request', async (context) => handlePullRequest(context, await runtime.queueForDelivery())));
+    probot.on('pull_request_review', track('pull_request_review', async (context) => handlePullRequestReview(context, await runtime.queueForDelivery())));
+    probot.on('issue_comment', track('issue_comment', async (context) => handleIssueComment(context, await runtime.queueForDelivery())));
     // The "Re-run" buttons GitHub shows on our check runs and suite.
-    probot.on('check_run', track('check_run', (context) => handleCheckRunRerequested(context, runtime.queue)));
-    probot.on('check_suite', track('check_suite', (context) => handleCheckSuiteRerequested(context, runtime.queue)));
+    probot.on('check_run', track('check_run', async (context) => handleCheckRunRerequested(context, await runtime.queueForDelivery())));
+    probot.on('check_suite', track('check_suite', async (context) => handleCheckSuiteRerequested(context, await runtime.queueForDelivery())));
 
     // Probot passes addHandler when a server runs the app; unit tests load the app without one.
     let serving = false;

@@ -54,6 +54,20 @@ export class Runtime {
     return this.queueInstance;
   }
 
+  /**
+   * The queue for a webhook handler: at once when the store is open; while it is still opening (the first
+   * moments after a start, when GitHub may already be delivering), after waiting up to `waitMs` for it.
+   * Still not open then: `StoreUnavailableError`, so the delivery fails (GitHub shows it, to redeliver)
+   * well within GitHub's 10-second webhook timeout, instead of being accepted and lost.
+   */
+  async queueForDelivery(waitMs = DELIVERY_WAIT_FOR_STORE_MS): Promise<JobQueue> {
+    if (this.queueInstance) return this.queueInstance;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    return this.queue;
+  }
+
   /** Resolves once the store is open and the workers run (tests and the CLI wait on it). */
   whenReady(): Promise<void> {
     return this.ready;
@@ -155,6 +169,9 @@ export class Runtime {
     };
   }
 }
+
+/** How long a webhook waits for a store that is still opening before it fails (GitHub gives up after 10 s). */
+export const DELIVERY_WAIT_FOR_STORE_MS = 5_000;
 
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
