@@ -17,6 +17,7 @@ import type { OversizedPlanResult, PlanJobResult } from '../jobs/head-plan-state
 import { runApply } from './apply.js';
 import { runRollback } from './rollback.js';
 import { runUnlock } from './unlock.js';
+import { JobStoppedError } from '../jobs/job-queue.js';
 
 /** What the `command` job stores as its result. */
 export interface CommandOutcome {
@@ -93,9 +94,13 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
     switch (command.name) {
       case 'plan': {
         if (pr.state !== 'open') return answer('refused', `:no_entry: \`${label}\` refused: the PR is ${pr.merged ? 'merged' : 'closed'}.`, 'plan');
-        await ctx.services.store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
+        // This job now plans pr.headSha: a newer push supersedes it like an autoplan (it then publishes nothing
+        // for the old head), and one that came since the comment already has.
+        const cancelledByPush = `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`;
+        if (ctx.jobId === undefined) await store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
+        else if ((await store.startPlanCommand({ jobId: ctx.jobId, repo: repoName, pr: payload.pr, headSha: pr.headSha })).outdatedBy !== undefined) return answer('failed', cancelledByPush, 'plan');
         const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal);
-        if (result.outcome === 'cancelled') return { ...(await answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan')), plan: result };
+        if (result.outcome === 'cancelled') return { ...(await answer('failed', cancelledByPush, 'plan')), plan: result };
         await addReaction(ctx.octokit, repo, payload.commentId, 'rocket');
         metrics.commands.inc({ command: 'plan', outcome: 'succeeded' });
         return { command: 'plan', outcome: 'succeeded', plan: result };
@@ -114,6 +119,10 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
       }
     }
   } catch (error) {
+    // A `/plan` stopped by a newer push in the middle of a step (e.g. the checkout) is no failure either.
+    if (command.name === 'plan' && signal.aborted && signal.reason instanceof JobStoppedError && signal.reason.reason === 'superseded') {
+      return answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan');
+    }
     ctx.log.error({ err: error, command: label }, 'command failed');
     await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-failed`, reason: error instanceof Error ? error.message : String(error) });
     return answer('failed', `:x: \`${label}\` failed unexpectedly. The error is in the infra-review logs (job ${repoName}#${payload.pr}); nothing further was changed.`, command.name);

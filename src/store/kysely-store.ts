@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import type { PlanSummary, RiskLevel } from '../plan/analysis.js';
 import type { ApplyTable, AuditEventTable, Database, JobTable, LockTable, PlanTable } from './database-schema.js';
 import { ownerIsDeadLocally } from './owner-id.js';
@@ -402,6 +402,25 @@ export class KyselyStore implements Store {
     return supersedePlans(this.db, input);
   }
 
+  async startPlanCommand(input: { jobId: number; repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[]; outdatedBy?: string }> {
+    return this.db.transaction().execute(async (trx) => {
+      const newer = await trx
+        .selectFrom('jobs')
+        .select('head_sha')
+        .where('repo', '=', input.repo)
+        .where('pr', '=', input.pr)
+        .where('kind', '=', 'plan')
+        .where('id', '>', input.jobId)
+        .where('head_sha', '!=', input.headSha)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (newer) return { superseded: [], cancelRequested: [], outdatedBy: newer.head_sha };
+      await trx.updateTable('jobs').set({ head_sha: input.headSha }).where('id', '=', input.jobId).where('kind', '=', 'command').where('status', '=', 'running').execute();
+      return supersedePlans(trx, { repo: input.repo, pr: input.pr, headSha: input.headSha, beforeId: input.jobId });
+    });
+  }
+
   async enqueuePlanJob(input: NewJob): Promise<{ job: Job; created: boolean; superseded: Job[]; cancelRequested: Job[] }> {
     // One transaction: one commit (one disk sync on SQLite) for what a pull_request webhook writes.
     return this.db.transaction().execute(async (trx) => {
@@ -498,17 +517,23 @@ export class KyselyStore implements Store {
   }
 }
 
-/** `Store.supersedePlanJobs` on `db` (the store, or a transaction of it). */
-async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
+/**
+ * `Store.supersedePlanJobs` on `db` (the store, or a transaction of it); with `beforeId`, only jobs enqueued
+ * before that one. A `command` job plans a head only once `startPlanCommand` gave it one (its head SHA is
+ * '' until then, and always for other commands): only then is it superseded.
+ */
+async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: number; headSha: string; beforeId?: number }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
   const reason = `superseded by ${input.headSha}`;
+  const planning = (eb: ExpressionBuilder<Database, 'jobs'>) => eb.or([eb('kind', '=', 'plan'), eb.and([eb('kind', '=', 'command'), eb('head_sha', '!=', '')])]);
   const superseded = await db
     .updateTable('jobs')
     .set({ status: 'superseded', finished_at: Date.now(), cancel_reason: reason })
     .where('repo', '=', input.repo)
     .where('pr', '=', input.pr)
-    .where('kind', '=', 'plan')
+    .where(planning)
     .where('status', '=', 'queued')
     .where('head_sha', '!=', input.headSha)
+    .$if(input.beforeId !== undefined, (q) => q.where('id', '<', input.beforeId as number))
     .returningAll()
     .execute();
   const cancelRequested = await db
@@ -516,10 +541,11 @@ async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: n
     .set({ cancel_reason: reason })
     .where('repo', '=', input.repo)
     .where('pr', '=', input.pr)
-    .where('kind', '=', 'plan')
+    .where(planning)
     .where('status', '=', 'running')
     .where('head_sha', '!=', input.headSha)
     .where('cancel_reason', 'is', null)
+    .$if(input.beforeId !== undefined, (q) => q.where('id', '<', input.beforeId as number))
     .returningAll()
     .execute();
   return { superseded: superseded.map(toJob), cancelRequested: cancelRequested.map(toJob) };

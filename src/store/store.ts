@@ -101,10 +101,19 @@ export interface Store {
   /** How many jobs have `status`, per kind (for the queued-jobs gauge). */
   countJobs(status: JobStatus): Promise<Record<string, number>>;
   /**
-   * A newer head SHA supersedes the PR's `plan` jobs for other SHAs: queued ones become 'superseded' at
-   * once, running ones get a cancellation request their worker sees on its next heartbeat.
+   * A newer head SHA supersedes the PR's `plan` jobs for other SHAs, and its running `/plan` commands that
+   * plan another SHA (`startPlanCommand`): queued ones become 'superseded' at once, running ones get a
+   * cancellation request their worker sees on its next heartbeat. Other commands (`/apply`...) never.
    */
   supersedePlanJobs(input: { repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[] }>;
+  /**
+   * The running `command` job `jobId` (a `/plan` comment) starts planning `headSha` of its PR, in one
+   * transaction: the job takes that head SHA, so a newer push supersedes it as it does a plan job; the PR's
+   * plan jobs and planning commands of other heads enqueued before it are superseded (as by
+   * `supersedePlanJobs`). `outdatedBy` is set, and nothing superseded, when a plan job of another head was
+   * enqueued after this job (a push since the comment): this head is outdated, and must not be published.
+   */
+  startPlanCommand(input: { jobId: number; repo: string; pr: number; headSha: string }): Promise<{ superseded: Job[]; cancelRequested: Job[]; outdatedBy?: string }>;
   /**
    * `supersedePlanJobs` for the job's head, then `enqueueJob`, in one transaction: a plan job never
    * exists without its older heads superseded, and a pull_request webhook costs one commit, not three.

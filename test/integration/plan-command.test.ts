@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -275,5 +275,48 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(applyCheck.output.summary).toContain('`y`: not planned at');
     expect(applyCheck.output.summary).toContain('`/plan -p y`');
     expect(planComment(pr)).toMatch(/\| <code>y<\/code> \|.*skipped/);
+  });
+  it('publishes nothing for an old head when a newer push arrives while `/plan` runs, like a superseded autoplan', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    const repo = 'plan-then-push';
+    const gate = path.join(stateDir, 'gate');
+    const started = path.join(stateDir, 'started');
+    // A plan of a head that has envs/prod/slow waits while the gate file exists (after saying it started).
+    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
+    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
+    const { pr, headSha: oldHead } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
+    );
+
+    // `/plan` of the old head starts and waits at the gate...
+    await writeFile(gate, '');
+    const comment = await a.double.addComment({ ...pr, user: 'alice', body: '/plan' });
+    await a.receive('issue_comment', comment);
+    await waitFor('the /plan to reach the gate', () => existsSync(started));
+
+    // ...a newer head is pushed and planned...
+    const newHead = await a.double.pushCommit(OWNER, repo, 'change', { 'envs/prod/main.tf': project(statePath('prod'), 'v3'), 'envs/prod/slow': null }, 'Change again');
+    await a.receive('pull_request', await a.double.synchronizePullRequest(pr));
+    await waitFor('the autoplan of the new head', () => a.check(OWNER, repo, newHead, 'infra-review/apply') && planComment(pr).includes(newHead.slice(0, 7)));
+    const commentOfNewHead = planComment(pr);
+    const oldHeadChecks = () => a.double.checkRunsFor(OWNER, repo, oldHead).map((run) => [run.id, run.name, run.status, run.conclusion, run.output.title]);
+    const oldChecksBefore = oldHeadChecks();
+
+    // ...then the old head's /plan goes on: it publishes nothing (comment, checks), and says why.
+    await rm(gate);
+    await waitFor('the /plan to finish', () => a.double.commentReactions(comment.comment.id).length > 1, 120_000);
+    expect(a.double.commentReactions(comment.comment.id).map((r) => r.content)).toEqual(['eyes', 'confused']);
+    const answer = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > comment.comment.id).at(-1)?.body ?? '';
+    expect(answer).toContain('cancelled by a newer push');
+    expect(planComment(pr)).toBe(commentOfNewHead);
+    expect(oldHeadChecks()).toEqual(oldChecksBefore);
+    const job = (await a.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'command' }))[0]!;
+    expect(job.status).toBe('superseded');
+    // The stopped /plan left no new plan of the old head (newest first: its own, stopped at the gate; the autoplan's).
+    expect((await a.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha: oldHead })).map((plan) => plan.status)).toEqual(['failed', 'planned']);
   });
 });

@@ -227,6 +227,45 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
       expect(await store.getJob(running.job.id)).toMatchObject({ status: 'running', cancelReason: 'superseded by c' });
     });
 
+    it('supersedes a running `/plan` command like a plan job once it has started planning a head, and never other commands', async () => {
+      const older = await store.enqueueJob({ kind: 'plan', repo, pr: 1, headSha: 'h0' });
+      const otherPr = await store.enqueueJob({ kind: 'plan', repo, pr: 2, headSha: 'h0' });
+      const command = (id: string) => store.enqueueJob({ kind: 'command', repo, pr: 1, headSha: '', command: `comment:${id}` });
+      const planning = await command('1');
+      const applying = await command('2');
+      const waiting = await command('3');
+      expect((await store.claimJob('worker-1', ['command']))?.id).toBe(planning.job.id);
+      expect((await store.claimJob('worker-1', ['command']))?.id).toBe(applying.job.id);
+
+      // The command learns the head (h1) and takes it: plan jobs of other heads queued before it are superseded.
+      const start = await store.startPlanCommand({ jobId: planning.job.id, repo, pr: 1, headSha: 'h1' });
+      expect(start.outdatedBy).toBeUndefined();
+      expect(start.cancelRequested).toEqual([]);
+      expect(start.superseded.map((job) => job.id)).toEqual([older.job.id]);
+      expect(await store.getJob(planning.job.id)).toMatchObject({ status: 'running', headSha: 'h1', cancelReason: null });
+      expect((await store.getJob(otherPr.job.id))?.status).toBe('queued');
+
+      // A push of h2: the running /plan of h1 is asked to stop; the running /apply and the queued command are not.
+      const pushed = await store.enqueuePlanJob({ kind: 'plan', repo, pr: 1, headSha: 'h2' });
+      expect(pushed.cancelRequested.map((job) => [job.id, job.cancelReason])).toEqual([[planning.job.id, 'superseded by h2']]);
+      expect((await store.heartbeatJobs('worker-1', [planning.job.id, applying.job.id])).map((beat) => beat.stop?.reason ?? null)).toEqual(['cancel-requested', null]);
+      expect(await store.getJob(waiting.job.id)).toMatchObject({ status: 'queued', cancelReason: null });
+    });
+
+    it('tells a `/plan` command that starts after a newer push that its head is outdated, and supersedes nothing newer', async () => {
+      const planning = await store.enqueueJob({ kind: 'command', repo, pr: 1, headSha: '', command: 'comment:1' });
+      expect((await store.claimJob('worker-1', ['command']))?.id).toBe(planning.job.id);
+      // The comment's job was queued before the push of h2; GitHub still named h1 as the head when it ran.
+      const pushed = await store.enqueuePlanJob({ kind: 'plan', repo, pr: 1, headSha: 'h2' });
+      const start = await store.startPlanCommand({ jobId: planning.job.id, repo, pr: 1, headSha: 'h1' });
+      expect(start).toMatchObject({ outdatedBy: 'h2', superseded: [], cancelRequested: [] });
+      expect(await store.getJob(pushed.job.id)).toMatchObject({ status: 'queued', cancelReason: null });
+      // The same head as the newest plan job is not outdated.
+      const again = await store.enqueueJob({ kind: 'command', repo, pr: 1, headSha: '', command: 'comment:2' });
+      expect((await store.claimJob('worker-1', ['command']))?.id).toBe(again.job.id);
+      expect((await store.startPlanCommand({ jobId: again.job.id, repo, pr: 1, headSha: 'h2' })).outdatedBy).toBeUndefined();
+    });
+
     it('aborts a running plan job in this process at once', async () => {
       const q = queue(store, { heartbeatMs: 5_000, leaseMs: 60_000 });
       const g = gate();
