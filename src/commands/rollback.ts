@@ -5,7 +5,7 @@ import type { JobContext } from '../jobs/job-context.js';
 import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import { planProject, type ProjectTarget } from '../jobs/plan-project.js';
-import { describeOversizedPlan, mergeHeadPlans, oversizedPlanResult, publishedPlanResults, readHeadPlanState, type OversizedPlanResult } from '../jobs/head-plan-state.js';
+import { describeOversizedPlan, mergeHeadPlans, oversizedPlanResult, publishedPlanResults, readHeadPlanState, type OversizedPlanResult, type PlanJobResult } from '../jobs/head-plan-state.js';
 import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import { applyCheckStatus } from './apply-check-status.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
@@ -188,14 +188,23 @@ async function findProjectTarget(
   workspace: string,
   appliedSha: string,
 ): Promise<{ target: ProjectTarget; oversized?: undefined } | { target?: undefined; oversized?: OversizedPlanResult }> {
-  const jobs = await ctx.services.store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' });
-  const results = publishedPlanResults(jobs);
-  const ordered = [mergeHeadPlans(results, appliedSha), ...results.filter((result) => result.headSha !== appliedSha).reverse()];
-  for (const result of ordered) {
+  const { store } = ctx.services;
+  const query = { repo: repoFullName(ref), pr: ref.pr };
+  const targetIn = (result: PlanJobResult | undefined): ProjectTarget | undefined => {
     const project = result?.projects.find((p) => p.name === name && p.workspace === workspace);
-    if (project?.dir !== undefined) {
-      return { target: { name, workspace, dir: project.dir, workflow: project.workflow ?? 'default', varFiles: project.varFiles ?? [], ...(project.tool ? { tool: project.tool } : {}) } };
-    }
+    if (project?.dir === undefined) return undefined;
+    return { name, workspace, dir: project.dir, workflow: project.workflow ?? 'default', varFiles: project.varFiles ?? [], ...(project.tool ? { tool: project.tool } : {}) };
+  };
+  // The applied head's plans know the project (its apply came from one): other heads' results are read only when they do not.
+  const atHead = targetIn(mergeHeadPlans(publishedPlanResults(await store.listPlanResults({ ...query, headSha: appliedSha })), appliedSha));
+  if (atHead) return { target: atHead };
+  const jobs = await store.listPlanResults(query);
+  const newestFirst = publishedPlanResults(jobs)
+    .filter((result) => result.headSha !== appliedSha)
+    .reverse();
+  for (const result of newestFirst) {
+    const target = targetIn(result);
+    if (target) return { target };
   }
   const oversized = [...jobs].sort((a, b) => b.id - a.id).map(oversizedPlanResult).find((result) => result !== undefined);
   return oversized ? { oversized } : {};

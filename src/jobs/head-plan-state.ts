@@ -1,7 +1,7 @@
 import type { RiskLevel } from '../plan/analysis.js';
 import type { ChangedFileInput } from '../policy/approval-evaluation.js';
 import type { ProjectPlanResult } from '../render/plan-comment-input.js';
-import type { Job, Store } from '../store/store.js';
+import type { PlanResultRow, Store } from '../store/store.js';
 import { isTruncatedJobResult, jsonBytes, MAX_JOB_RESULT_BYTES } from '../store/job-result-limit.js';
 import { repoFullName, type PullRequestRef } from './job-payloads.js';
 
@@ -68,7 +68,7 @@ export function describeOversizedPlan(oversized: Pick<OversizedPlanResult, 'byte
  * or the plan of a `/plan` command job), or the store's own truncation marker on a `plan` job, whose head
  * the job row records (a command job's row records none, so its truncated result cannot be placed).
  */
-export function oversizedPlanResult(job: Job): OversizedPlanResult | undefined {
+export function oversizedPlanResult(job: PlanResultRow): OversizedPlanResult | undefined {
   if (job.status !== 'succeeded') return undefined;
   const candidate = job.kind === 'plan' ? job.result : job.kind === 'command' ? planOfCommand(job.result) : undefined;
   if (isOversized(candidate)) return candidate;
@@ -89,7 +89,7 @@ function isOversized(value: unknown): value is OversizedPlanResult {
  * plan check) or the `command` job of a `/plan` comment. Only jobs that ended `succeeded` count: a
  * superseded, cancelled, interrupted or failed job's result says nothing about what is live at its head.
  */
-export function publishedPlanResult(job: Job): PlanJobResult | undefined {
+export function publishedPlanResult(job: PlanResultRow): PlanJobResult | undefined {
   if (job.status !== 'succeeded') return undefined;
   const candidate = job.kind === 'plan' ? job.result : job.kind === 'command' ? planOfCommand(job.result) : undefined;
   return isPublished(candidate) ? candidate : undefined;
@@ -110,7 +110,7 @@ function isPublished(value: unknown): value is PlanJobResult {
 }
 
 /** Every published plan result of these jobs (any head), in job order. */
-export function publishedPlanResults(jobs: readonly Job[]): PlanJobResult[] {
+export function publishedPlanResults(jobs: readonly PlanResultRow[]): PlanJobResult[] {
   return [...jobs]
     .sort((a, b) => a.id - b.id)
     .flatMap((job) => {
@@ -169,7 +169,7 @@ export function projectKey(project: { name: string; workspace: string }): string
  * too large to store, that (the newest such): the head's plan state is then incomplete, and every reader
  * refuses rather than act on part of it. Undefined when no plan of this exact head was published.
  */
-export function headPlanStateOf(jobs: readonly Job[], headSha: string): PlanJobResult | OversizedPlanResult | undefined {
+export function headPlanStateOf(jobs: readonly PlanResultRow[], headSha: string): PlanJobResult | OversizedPlanResult | undefined {
   const oversized = [...jobs]
     .sort((a, b) => b.id - a.id)
     .map(oversizedPlanResult)
@@ -181,8 +181,9 @@ export function headPlanStateOf(jobs: readonly Job[], headSha: string): PlanJobR
  * The plan state of the PR head `ref.headSha`, from the store (no GitHub request): what `/apply`, approval
  * evaluations, the apply check and `/rollback` go by. Undefined when no plan of this exact head was published;
  * `outcome: 'too-large'` when a plan of it was too large to store (say so with `describeOversizedPlan`).
+ * Reads only the results of this head's jobs (and of commands that record no head), never other heads'.
  */
 export async function readHeadPlanState(store: Store, ref: Pick<PullRequestRef, 'owner' | 'repo' | 'pr' | 'headSha'>): Promise<PlanJobResult | OversizedPlanResult | undefined> {
-  const jobs = await store.listJobs({ repo: repoFullName(ref), pr: ref.pr, status: 'succeeded' });
+  const jobs = await store.listPlanResults({ repo: repoFullName(ref), pr: ref.pr, headSha: ref.headSha });
   return headPlanStateOf(jobs, ref.headSha);
 }

@@ -196,7 +196,7 @@ function ownResult(headSha: string, files: ChangedFileInput[], results: PlannedP
  * head too large to store is returned apart: later readers then refuse the head's plan state.
  */
 async function headPlanState(ctx: JobContext, payload: PlanJobPayload, own: PlanJobResult): Promise<{ state: PlanJobResult; earlierOversized?: OversizedPlanResult }> {
-  const jobs = (await ctx.services.store.listJobs({ repo: repoFullName(payload), pr: payload.pr, status: 'succeeded' })).filter((job) => job.id !== ctx.jobId);
+  const jobs = (await ctx.services.store.listPlanResults({ repo: repoFullName(payload), pr: payload.pr, headSha: own.headSha })).filter((job) => job.id !== ctx.jobId);
   const earlierOversized = jobs.map(oversizedPlanResult).find((result) => result?.headSha === own.headSha);
   const extra = earlierOversized ? { earlierOversized } : {};
   const earlier = jobs.flatMap((job) => {
@@ -373,7 +373,7 @@ async function planAffectedProjects(
  */
 async function earlierJobs(ctx: JobContext, payload: PlanJobPayload): Promise<{ any: boolean; sameHead: boolean }> {
   if (ctx.jobId === undefined) return { any: true, sameHead: true };
-  const jobs = (await ctx.services.store.listJobs({ repo: repoFullName(payload), pr: payload.pr })).filter((job) => job.id !== ctx.jobId && job.startedAt !== null);
+  const jobs = (await ctx.services.store.listJobSummaries({ repo: repoFullName(payload), pr: payload.pr })).filter((job) => job.id !== ctx.jobId && job.startedAt !== null);
   return {
     any: jobs.some((job) => job.kind === 'plan' || job.kind === 'command'),
     // Command jobs do not record a head (it is read when they run): count them as having seen it.

@@ -16,7 +16,9 @@ import type {
   Job,
   JobFinalStatus,
   JobHeartbeat,
+  JobFilter,
   JobStatus,
+  JobSummary,
   LockRecord,
   LockRequest,
   LockResult,
@@ -27,6 +29,7 @@ import type {
   PlanFileRef,
   PlanPatch,
   PlanRecord,
+  PlanResultRow,
   PlanStatus,
   PruneResult,
   Store,
@@ -374,18 +377,40 @@ export class KyselyStore implements Store {
     return row && toJob(row);
   }
 
-  async listJobs(filter: { repo?: string; pr?: number; status?: JobStatus | JobStatus[]; kind?: string } = {}): Promise<Job[]> {
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const rows = await this.selectJobs(filter).selectAll().execute();
+    return rows.map(toJob);
+  }
+
+  async listJobSummaries(filter: JobFilter = {}): Promise<JobSummary[]> {
+    const rows = await this.selectJobs(filter).select(JOB_SUMMARY_COLUMNS).execute();
+    return rows.map(toJobSummary);
+  }
+
+  private selectJobs(filter: JobFilter) {
     const statuses = filter.status === undefined ? undefined : Array.isArray(filter.status) ? filter.status : [filter.status];
-    const rows = await this.db
+    return this.db
       .selectFrom('jobs')
-      .selectAll()
       .$if(filter.repo !== undefined, (q) => q.where('repo', '=', filter.repo as string))
       .$if(filter.pr !== undefined, (q) => q.where('pr', '=', filter.pr as number))
       .$if(filter.kind !== undefined, (q) => q.where('kind', '=', filter.kind as string))
       .$if(statuses !== undefined && statuses.length > 0, (q) => q.where('status', 'in', statuses as string[]))
+      .orderBy('id');
+  }
+
+  async listPlanResults(query: { repo: string; pr: number; headSha?: string }): Promise<PlanResultRow[]> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['id', 'kind', 'status', 'head_sha', 'result'])
+      .where('repo', '=', query.repo)
+      .where('pr', '=', query.pr)
+      .where('kind', 'in', ['plan', 'command'])
+      .where('status', '=', 'succeeded')
+      // A command job without a head may still hold a plan of this one (see Store.listPlanResults): read it.
+      .$if(query.headSha !== undefined, (q) => q.where((eb) => eb.or([eb('head_sha', '=', query.headSha as string), eb.and([eb('kind', '=', 'command'), eb('head_sha', '=', '')])])))
       .orderBy('id')
       .execute();
-    return rows.map(toJob);
+    return rows.map((row) => ({ id: Number(row.id), kind: row.kind, status: row.status as JobStatus, headSha: row.head_sha, result: parseJson(row.result) }));
   }
 
   async countJobs(status: JobStatus): Promise<Record<string, number>> {
@@ -679,6 +704,30 @@ function toApply(row: Selectable<ApplyTable>): ApplyRecord {
 }
 
 function toJob(row: Selectable<JobTable>): Job {
+  return { ...toJobSummary(row), payload: parseJson(row.payload), result: parseJson(row.result) };
+}
+
+/** Every column of a job but its payload and result (the large ones), for `listJobSummaries`. */
+const JOB_SUMMARY_COLUMNS = [
+  'id',
+  'key',
+  'kind',
+  'repo',
+  'pr',
+  'head_sha',
+  'command',
+  'status',
+  'owner',
+  'attempts',
+  'cancel_reason',
+  'error',
+  'created_at',
+  'started_at',
+  'heartbeat_at',
+  'finished_at',
+] as const satisfies readonly (keyof JobTable)[];
+
+function toJobSummary(row: Pick<Selectable<JobTable>, (typeof JOB_SUMMARY_COLUMNS)[number]>): JobSummary {
   return {
     id: Number(row.id),
     key: row.key,
@@ -687,13 +736,11 @@ function toJob(row: Selectable<JobTable>): Job {
     pr: Number(row.pr),
     headSha: row.head_sha,
     command: row.command,
-    payload: parseJson(row.payload),
     status: row.status as JobStatus,
     owner: row.owner,
     attempts: Number(row.attempts),
     cancelReason: row.cancel_reason,
     error: row.error,
-    result: parseJson(row.result),
     createdAt: date(row.created_at),
     startedAt: maybeDate(row.started_at),
     heartbeatAt: maybeDate(row.heartbeat_at),

@@ -97,7 +97,19 @@ export interface Store {
    */
   finishJob(id: number, owner: string, result: { status: JobFinalStatus; error?: string | null; result?: unknown }): Promise<Job | undefined>;
   getJob(id: number): Promise<Job | undefined>;
-  listJobs(filter?: { repo?: string; pr?: number; status?: JobStatus | JobStatus[]; kind?: string }): Promise<Job[]>;
+  /** Jobs matching every field of `filter`, oldest first. */
+  listJobs(filter?: JobFilter): Promise<Job[]>;
+  /** `listJobs` without each job's payload and result (a result can be up to 4 MiB): for readers that need neither. */
+  listJobSummaries(filter?: JobFilter): Promise<JobSummary[]>;
+  /**
+   * The succeeded jobs of a PR whose result can hold a plan (`plan` and `command` jobs), oldest first, with
+   * only what readers of plan results use (`PlanResultRow`: no payload, no error, no timestamps). With
+   * `headSha`, only the jobs of that head, plus the `command` jobs that record no head (''): every command
+   * but a `/plan` that started planning (`startPlanCommand`), and `/plan` jobs stored before heads were
+   * recorded, whose plan names its head only inside the result. So the results of other heads (up to
+   * 4 MiB each) are never read. Without `headSha`, every head.
+   */
+  listPlanResults(query: { repo: string; pr: number; headSha?: string }): Promise<PlanResultRow[]>;
   /** How many jobs have `status`, per kind (for the queued-jobs gauge). */
   countJobs(status: JobStatus): Promise<Record<string, number>>;
   /**
@@ -301,6 +313,19 @@ export interface Job {
   heartbeatAt: Date | null;
   finishedAt: Date | null;
 }
+
+export interface JobFilter {
+  repo?: string;
+  pr?: number;
+  status?: JobStatus | JobStatus[];
+  kind?: string;
+}
+
+/** A job without its payload and result (`Store.listJobSummaries`). */
+export type JobSummary = Omit<Job, 'payload' | 'result'>;
+
+/** What `Store.listPlanResults` reads of a job: enough to tell which plan (of which head) its result holds. */
+export type PlanResultRow = Pick<Job, 'id' | 'kind' | 'status' | 'headSha' | 'result'>;
 
 export interface JobHeartbeat {
   id: number;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   boundPlanResult,
   describeOversizedPlan,
@@ -7,11 +7,13 @@ import {
   oversizedPlanResult,
   publishedPlanResult,
   publishedPlanResults,
+  readHeadPlanState,
   type PlanJobProject,
   type PlanJobResult,
 } from '../../src/jobs/head-plan-state.js';
 import { boundJobResult, MAX_JOB_RESULT_BYTES } from '../../src/store/job-result-limit.js';
-import type { Job, JobStatus } from '../../src/store/store.js';
+import type { Job, JobStatus, Store } from '../../src/store/store.js';
+import { sqliteEngine, type EngineHandle } from '../store/engines.js';
 
 const HEAD = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
@@ -240,5 +242,61 @@ describe('a plan result too large to store', () => {
     expect(headPlanStateOf([ok, tooLarge, later], HEAD)).toMatchObject({ outcome: 'too-large' });
     expect(headPlanStateOf([tooLarge, job('plan', result([project('y')], { headSha: OLD }))], OLD)).toMatchObject({ outcome: 'published', projects: [{ name: 'y' }] });
     expect(headPlanStateOf([ok], HEAD)).toMatchObject({ outcome: 'published', projects: [{ name: 'x' }] });
+  });
+});
+
+describe('readHeadPlanState', () => {
+  const ref = { owner: 'acme', repo: 'infra', pr: 1, headSha: HEAD };
+  let handle: EngineHandle;
+  let store: Store;
+  beforeEach(async () => {
+    handle = await sqliteEngine.setup();
+    store = await handle.open();
+  });
+  afterEach(async () => {
+    await handle.cleanup();
+  });
+
+  /** A succeeded job of the PR; a `command` job given `plans` started planning that head (as a `/plan` does), else it records none. */
+  async function finished(kind: 'plan' | 'command', jobResult: unknown, heads: { headSha?: string; plans?: string } = {}): Promise<void> {
+    const { job: queued } = await store.enqueueJob({ kind, repo: 'acme/infra', pr: 1, headSha: heads.headSha ?? '', command: `${kind}-${nextId++}` });
+    const claimed = (await store.claimJob('w', [kind]))!;
+    expect(claimed.id).toBe(queued.id);
+    if (heads.plans !== undefined) await store.startPlanCommand({ jobId: claimed.id, repo: 'acme/infra', pr: 1, headSha: heads.plans });
+    await store.finishJob(claimed.id, 'w', { status: 'succeeded', result: jobResult });
+  }
+  const planCommand = (plan: unknown) => ({ command: 'plan', outcome: 'succeeded', plan });
+
+  it("reads the results of the head's jobs only, never another head's, and merges them as from every job of the PR", async () => {
+    // An older head with large results (a PR pushed many times).
+    const old = result([project('x')], { headSha: OLD, files: Array.from({ length: 2000 }, (_, i) => ({ path: `envs/x/${'f'.repeat(200)}${i}.tf`, project: 'x' })) });
+    await finished('plan', old, { headSha: OLD });
+    await finished('command', planCommand(old), { plans: OLD });
+    await finished('plan', result([project('x'), project('y')]), { headSha: HEAD });
+    await finished('command', planCommand(result([project('y', { risk: 'high' })])), { plans: HEAD });
+    // A /plan stored before command jobs recorded their head: its plan of this head still counts.
+    await finished('command', planCommand(result([project('z')])));
+    await finished('command', { command: 'apply', outcome: 'refused', message: 'no' });
+    await finished('plan', old, { headSha: OLD });
+    const fromEveryJob = headPlanStateOf(await store.listJobs({ repo: 'acme/infra', pr: 1, status: 'succeeded' }), HEAD);
+
+    const listJobs = vi.spyOn(store, 'listJobs');
+    const listPlanResults = vi.spyOn(store, 'listPlanResults');
+    const state = await readHeadPlanState(store, ref);
+
+    expect(state).toEqual(fromEveryJob);
+    expect(state).toMatchObject({ outcome: 'published', projects: [{ name: 'x' }, { name: 'y', risk: 'high' }, { name: 'z' }] });
+    expect(listJobs).not.toHaveBeenCalled();
+    expect(listPlanResults).toHaveBeenCalledTimes(1);
+    const rows = await listPlanResults.mock.results[0]!.value;
+    expect(rows.map((row: { headSha: string }) => row.headSha)).toEqual([HEAD, HEAD, '', '']);
+    expect(JSON.stringify(rows)).not.toContain(OLD);
+  });
+
+  it('still fails closed on a /plan stored without a head whose plan of this head was too large', async () => {
+    await finished('plan', result([project('x')]), { headSha: HEAD });
+    await finished('command', planCommand({ outcome: 'too-large', headSha: HEAD, bytes: 5_000_000, limit: MAX_JOB_RESULT_BYTES }));
+    expect(await readHeadPlanState(store, ref)).toEqual({ outcome: 'too-large', headSha: HEAD, bytes: 5_000_000, limit: MAX_JOB_RESULT_BYTES });
+    expect(await readHeadPlanState(store, { ...ref, headSha: OLD })).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { PlanFileError } from '../../src/store/store-errors.js';
 import type { KyselyStore } from '../../src/store/kysely-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Job, Store } from '../../src/store/store.js';
 import { ENGINES } from './engines.js';
 import type { EngineHandle } from './engines.js';
 
@@ -315,6 +315,62 @@ describe.each(ENGINES)('store on $name', (factory) => {
       expect(JSON.stringify(wide).length).toBeLessThan(limit);
       const dropped = (await store.getJob(await finished(wide)))?.result;
       expect(dropped).toMatchObject({ truncated: true, bytes: limit + 8, limit });
+    });
+  });
+
+  describe.skipIf(factory.skip)('plan results of a head', () => {
+    const HEAD = 'h'.repeat(40);
+    const OTHER = 'o'.repeat(40);
+    let n = 0;
+
+    /** A finished job; a `command` job given `plans` starts planning that head as a `/plan` does (startPlanCommand). */
+    async function finished(input: { kind: string; pr?: number; repo?: string; headSha?: string; plans?: string; status?: 'succeeded' | 'failed'; result: unknown }) {
+      n += 1;
+      await store.enqueueJob({ kind: input.kind, repo: input.repo ?? repo, pr: input.pr ?? 1, headSha: input.headSha ?? '', command: `c${n}`, payload: { n } });
+      const claimed = (await store.claimJob('worker-1', [input.kind]))!;
+      if (input.plans !== undefined) await store.startPlanCommand({ jobId: claimed.id, repo: input.repo ?? repo, pr: input.pr ?? 1, headSha: input.plans });
+      await store.finishJob(claimed.id, 'worker-1', { status: input.status ?? 'succeeded', result: input.result, error: 'e' });
+      return claimed.id;
+    }
+
+    it("reads only the head's succeeded plan and command jobs, commands without a head, and only the fields readers use", async () => {
+      const plan = (headSha: string) => ({ outcome: 'published', headSha, files: [{ path: 'x'.repeat(10_000), project: null }], projects: [] });
+      const planHead = await finished({ kind: 'plan', headSha: HEAD, result: plan(HEAD) });
+      const planOther = await finished({ kind: 'plan', headSha: OTHER, result: plan(OTHER) });
+      const commandHead = await finished({ kind: 'command', plans: HEAD, result: { command: 'plan', outcome: 'succeeded', plan: plan(HEAD) } });
+      const commandOther = await finished({ kind: 'command', plans: OTHER, result: { command: 'plan', outcome: 'succeeded', plan: plan(OTHER) } });
+      // A command that never planned (or a /plan stored before heads were recorded): its head is only in its result.
+      const headless = await finished({ kind: 'command', result: { command: 'plan', outcome: 'succeeded', plan: plan(OTHER) } });
+      await finished({ kind: 'plan', headSha: HEAD, status: 'failed', result: plan(HEAD) });
+      await finished({ kind: 'approval', headSha: HEAD, result: plan(HEAD) });
+      await finished({ kind: 'plan', headSha: HEAD, pr: 2, result: plan(HEAD) });
+      await finished({ kind: 'plan', headSha: HEAD, repo: 'acme/other', result: plan(HEAD) });
+
+      const ofHead = await store.listPlanResults({ repo, pr: 1, headSha: HEAD });
+      expect(ofHead).toEqual([
+        { id: planHead, kind: 'plan', status: 'succeeded', headSha: HEAD, result: plan(HEAD) },
+        { id: commandHead, kind: 'command', status: 'succeeded', headSha: HEAD, result: { command: 'plan', outcome: 'succeeded', plan: plan(HEAD) } },
+        { id: headless, kind: 'command', status: 'succeeded', headSha: '', result: { command: 'plan', outcome: 'succeeded', plan: plan(OTHER) } },
+      ]);
+      expect((await store.listPlanResults({ repo, pr: 1 })).map((row) => row.id)).toEqual([planHead, planOther, commandHead, commandOther, headless]);
+      expect(await store.listPlanResults({ repo, pr: 1, headSha: 'f'.repeat(40) })).toEqual([ofHead[2]]);
+    });
+
+    it('lists jobs without their payload and result when a reader needs neither', async () => {
+      await finished({ kind: 'plan', headSha: HEAD, result: { big: 'x'.repeat(100_000) } });
+      await finished({ kind: 'plan', headSha: OTHER, status: 'failed', result: { big: 'y' } });
+      await finished({ kind: 'plan', headSha: HEAD, pr: 2, result: null });
+      await store.enqueueJob({ kind: 'command', repo, pr: 1, headSha: '', command: 'queued', payload: { p: 1 } });
+      const withoutData = (jobs: Job[]) => jobs.map(({ payload: _payload, result: _result, ...rest }) => rest);
+      const summaries = await store.listJobSummaries({ repo, pr: 1 });
+      expect(summaries).toHaveLength(3);
+      expect(summaries).toEqual(withoutData(await store.listJobs({ repo, pr: 1 })));
+      for (const summary of summaries) {
+        expect(summary).not.toHaveProperty('payload');
+        expect(summary).not.toHaveProperty('result');
+      }
+      expect(await store.listJobSummaries({ repo, pr: 1, status: ['failed', 'queued'] })).toEqual(withoutData(await store.listJobs({ repo, pr: 1, status: ['failed', 'queued'] })));
+      expect((await store.listJobSummaries({ kind: 'plan', status: 'succeeded' })).map((job) => job.pr)).toEqual([1, 2]);
     });
   });
 
