@@ -5,6 +5,7 @@ import type { PullRequestRef } from '../jobs/job-payloads.js';
 import { repoFullName } from '../jobs/job-payloads.js';
 import type { ProjectTarget } from '../jobs/plan-project.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
+import type { PolicyFile } from '../jobs/read-base-files.js';
 import { describeOversizedPlan, readHeadPlanState } from '../jobs/head-plan-state.js';
 import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import type { PullRequestState } from '../github/get-pull-request.js';
@@ -35,6 +36,8 @@ export interface RunApplyInput {
   ref: PullRequestRef;
   pr: PullRequestState;
   config: InfraReviewConfig;
+  /** The policy file read with `config` from the base commit (null: none there). */
+  policyFile: PolicyFile | null;
   actor: string;
   projects: string[];
   signal: AbortSignal;
@@ -122,7 +125,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   // 3. Every requirement of every project, reported at once.
   // One listing of our checks on the head serves the approval check's update and the plan check's state.
   const checks = new HeadCheckRuns(ctx.octokit, repo, ref.headSha, ctx.app.id);
-  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { config: { config }, checks }) : undefined;
+  const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { trusted: { config: { config }, policyFile: input.policyFile }, checks }) : undefined;
   const planCheck = await checks.latest(CHECK_PLAN);
   const baseSha = await getBranchSha(ctx.octokit, repo, ref.baseRef);
   const otherDirs = known.map((project) => project.dir);
@@ -214,7 +217,7 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
           changeFailed = true;
           sections.push(`:x: **\`${name}\`** failed to apply:\n\n${codeFence(result.failure ?? 'unknown error')}`);
           if (config.rollback.on_failure) {
-            const rollback = await runRollback(ctx, { ref, config, actor: input.actor, projects: [name], confirm: false, signal: input.signal, trigger: 'apply_failure', failedApplyId: result.record.id });
+            const rollback = await runRollback(ctx, { ref, config, policyFile: input.policyFile, actor: input.actor, projects: [name], confirm: false, signal: input.signal, trigger: 'apply_failure', failedApplyId: result.record.id });
             sections.push(`**Automatic rollback of \`${name}\`:** ${rollback.body}`);
           }
         }

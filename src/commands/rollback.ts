@@ -9,6 +9,7 @@ import { describeOversizedPlan, mergeHeadPlans, oversizedPlanResult, publishedPl
 import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import { applyCheckStatus } from './apply-check-status.js';
 import { refreshApprovals } from '../jobs/refresh-approvals.js';
+import type { PolicyFile, TrustedFiles } from '../jobs/read-base-files.js';
 import { CHECK_APPLY, ensureCheckRun } from '../github/ensure-check-run.js';
 import { createTeamResolver } from '../github/resolve-team-members.js';
 import { getCollaboratorPermission } from '../github/get-permission.js';
@@ -22,6 +23,8 @@ import type { CommandResult } from './apply.js';
 export interface RunRollbackInput {
   ref: PullRequestRef;
   config: InfraReviewConfig;
+  /** The policy file read with `config` from the base commit (null: none there): who may confirm. */
+  policyFile: PolicyFile | null;
   actor: string;
   projects: string[];
   confirm: boolean;
@@ -103,7 +106,7 @@ export async function runRollback(ctx: JobContext, input: RunRollbackInput): Pro
         const summary = `rollback plan to ${goodSha.slice(0, 7)}: ${analysis.summary.add} to add, ${analysis.summary.change} to change, ${analysis.summary.destroy} to destroy; risk **${level}**`;
         if (compareRisk(level, config.rollback.max_risk) > 0) {
           const reasons = analysis.risk.reasons.map((reason) => `- ${reason}`).join('\n');
-          const confirmed = input.confirm && (await isOwner(ctx, ref, input.actor, config));
+          const confirmed = input.confirm && (await isOwner(ctx, ref, input.actor, { config: { config }, policyFile: input.policyFile }));
           if (!confirmed) {
             // `--confirm` plans again: this plan of the known-good commit must never be left appliable.
             await store.updatePlan(record.id, { status: 'discarded' });
@@ -211,8 +214,8 @@ async function findProjectTarget(
 }
 
 /** Whether `actor` owns any requirement of the PR's approval policy (named, or via a team). */
-async function isOwner(ctx: JobContext, ref: PullRequestRef, actor: string, config: InfraReviewConfig): Promise<boolean> {
-  const evaluation = await refreshApprovals(ctx, ref, { publish: false, config: { config } });
+async function isOwner(ctx: JobContext, ref: PullRequestRef, actor: string, trusted: TrustedFiles): Promise<boolean> {
+  const evaluation = await refreshApprovals(ctx, ref, { publish: false, trusted });
   if (!evaluation) return false;
   const login = actor.toLowerCase();
   const teams = createTeamResolver(ctx.octokit);

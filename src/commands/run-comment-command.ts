@@ -4,12 +4,11 @@ import { repoFullName } from '../jobs/job-payloads.js';
 import { getPullRequest } from '../github/get-pull-request.js';
 import { getCollaboratorPermission } from '../github/get-permission.js';
 import { createTeamResolver } from '../github/resolve-team-members.js';
-import { readRepoFile } from '../github/read-repo-file.js';
 import { addReaction } from '../github/add-reaction.js';
 import { postComment } from '../github/post-comment.js';
 import { CONFIG_FILE } from '../config/config-schema.js';
-import { parseConfig } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
+import { plainText } from '../render/markdown-text.js';
 import { authorizeCommand } from './authorize-command.js';
 import { renderHelp } from './render-help.js';
 import { planPullRequest } from '../jobs/plan-pull-request.js';
@@ -18,6 +17,7 @@ import { runApply } from './apply.js';
 import { runRollback } from './rollback.js';
 import { runUnlock } from './unlock.js';
 import { JobStoppedError } from '../jobs/job-queue.js';
+import { BaseFileError, loadTrustedFiles, type TrustedFiles } from '../jobs/read-base-files.js';
 
 /** What the `command` job stores as its result. */
 export interface CommandOutcome {
@@ -68,7 +68,22 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
     fromFork: pr.fromFork,
     draft: pr.draft,
   };
-  const parsedConfig = parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, pr.baseRef), CONFIG_FILE);
+  // Config and policy from the base branch's tip, over git, as the autoplan reads them (never the head, never
+  // the contents API). getPullRequest above was the job's first request: the installation token is cached.
+  let trusted: TrustedFiles;
+  try {
+    trusted = await loadTrustedFiles(ctx, ref, signal);
+  } catch (error) {
+    // Stopped (shutdown): the queue reports the job as interrupted, as for any other step.
+    if (signal.aborted) throw error;
+    // Nothing is decided without the base's rules. A file that is there but unreadable is the user's to fix.
+    if (error instanceof BaseFileError) ctx.log.warn({ err: error, command: label }, 'a config or policy file on the base branch is not readable');
+    else ctx.log.error({ err: error, command: label }, 'could not read config and policy from the base branch');
+    await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-failed`, reason: 'base files unreadable' });
+    const why = error instanceof BaseFileError ? `on \`${pr.baseRef}\`, ${plainText(error.message)}. Fix it on the base branch first.` : `the config and policy on \`${pr.baseRef}\` could not be read. The error is in the infra-review logs (job ${repoName}#${payload.pr}).`;
+    return answer('failed', `:x: \`${label}\` failed: ${why} Nothing was changed.`, command.name);
+  }
+  const parsedConfig = trusted.config;
   if ('errors' in parsedConfig) {
     const list = parsedConfig.errors.map((error) => `- ${formatConfigError(error)}`).join('\n');
     await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-refused`, reason: 'invalid config' });
@@ -106,11 +121,11 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         return { command: 'plan', outcome: 'succeeded', plan: result };
       }
       case 'apply': {
-        const result = await runApply(ctx, { ref, pr, config, actor: payload.actor, projects: command.projects, signal });
+        const result = await runApply(ctx, { ref, pr, config, policyFile: trusted.policyFile, actor: payload.actor, projects: command.projects, signal });
         return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'apply');
       }
       case 'rollback': {
-        const result = await runRollback(ctx, { ref, config, actor: payload.actor, projects: command.projects, confirm: command.confirm, signal, trigger: 'command' });
+        const result = await runRollback(ctx, { ref, config, policyFile: trusted.policyFile, actor: payload.actor, projects: command.projects, confirm: command.confirm, signal, trigger: 'command' });
         return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'rollback');
       }
       case 'unlock': {

@@ -1,7 +1,9 @@
 /**
  * Which GitHub App permission each REST call of `src/github/` needs. `app.yml` must grant at
  * least `requiredAppPermissions()`; a test checks that every `octokit.rest.*` call in this
- * folder is listed here, so a new call cannot ship without its permission.
+ * folder is listed here, so a new call cannot ship without its permission. Not REST, so not listed: git
+ * over HTTPS (fetching the head to plan and apply, and the base for config and policy) needs
+ * `contents: read`, which `app.yml` grants anyway (`contents: write`, for merging).
  */
 
 export type AppPermissionName =
@@ -93,11 +95,6 @@ export const API_PERMISSIONS = {
     permission: 'metadata',
     level: 'read',
     usedBy: ['getCollaboratorPermission'],
-  },
-  'GET /repos/{owner}/{repo}/contents/{path}': {
-    permission: 'contents',
-    level: 'read',
-    usedBy: ['readRepoFile', 'readFirstFile'],
   },
   'GET /repos/{owner}/{repo}/compare/{basehead}': {
     permission: 'contents',

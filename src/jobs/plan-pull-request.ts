@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { RiskLevel } from '../plan/analysis.js';
 import { CONFIG_FILE, type InfraReviewConfig } from '../config/config-schema.js';
-import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
+import type { ParseConfigResult } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
 import { findAffectedProjects, findNamedProjects, type NamedProjectsResult } from '../projects/find-affected-projects.js';
-import { isPolicyFile, policyFileCandidates } from '../policy/policy-files.js';
+import { isPolicyFile } from '../policy/policy-files.js';
 import { approvalMetricOutcome, type ChangedFileInput } from '../policy/approval-evaluation.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { renderPlanComment, renderPlanCheckSummary } from '../render/render-plan-comment.js';
@@ -25,7 +25,7 @@ import { publishApprovalCheck } from './publish-approval-check.js';
 import { refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
-import { fetchBaseCommit } from './read-base-files.js';
+import { fetchBaseCommit, readTrustedFiles, type PolicyFile } from './read-base-files.js';
 import {
   boundPlanResult,
   describeOversizedPlan,
@@ -71,14 +71,14 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'failure', title: `Invalid ${CONFIG_FILE}`, summary });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });
     // The approval check must not stay pending (or green from an older head): it fails for the same reason.
-    await refreshApprovals(ctx, payload, { config: prepared.parsed, checks });
+    await refreshApprovals(ctx, payload, { trusted: { config: prepared.parsed, policyFile: null }, checks });
     return emptyResult('invalid-config');
   }
   if (prepared.kind === 'skipped') {
     await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'neutral', title: 'Not planned', summary: prepared.reason });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: not planned\n\n${prepared.reason}`], { botLogin: ctx.botLogin });
     // Approvals still gate merging an unplanned PR: every changed file counts as part of a critical-risk project.
-    await refreshApprovals(ctx, payload, { config: { config: prepared.config }, policyFile: prepared.policyFile, checks });
+    await refreshApprovals(ctx, payload, { trusted: { config: { config: prepared.config }, policyFile: prepared.policyFile }, checks });
     return emptyResult('skipped');
   }
   const { config, policyFile, planComments, changedPaths, filesTruncated, notices, planned } = prepared;
@@ -246,8 +246,6 @@ type Prepared =
       planned: Awaited<ReturnType<typeof planAffectedProjects>>;
     };
 
-type PolicyFile = { path: string; content: string };
-
 /** Steps 2 to 5 of a plan job, in its workspace: base config and policy, the gates, the changed files, the plans. */
 async function prepareAndPlan(
   ctx: JobContext,
@@ -261,10 +259,9 @@ async function prepareAndPlan(
   // 2. Config and policy from the base branch (fetched over git; never the head): an invalid config plans nothing.
   const token = await ctx.installationToken();
   const base = await fetchBaseCommit({ cloneUrl: payload.cloneUrl, branch: payload.baseRef, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
-  const parsed = parseConfig(await base.read(CONFIG_FILE), CONFIG_FILE);
+  const { config: parsed, policyFile } = await readTrustedFiles(base);
   if ('errors' in parsed) return { kind: 'invalid-config', parsed };
   const config = parsed.config;
-  const policyFile = await base.readFirst(policyFileCandidates(config.approvals));
 
   // 3. Gates: forks run the author's code with our credentials; drafts only when configured.
   const skipReason = payload.fromFork && !config.forks.allow

@@ -1,21 +1,58 @@
-import { MAX_INLINE_FILE_BYTES, RepoFileError } from '../github/read-repo-file.js';
-import { fetchBranch, readFileAtCommit } from '../runner/index.js';
+import path from 'node:path';
+import { CONFIG_FILE } from '../config/config-schema.js';
+import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
+import { policyFileCandidates } from '../policy/policy-files.js';
+import { fetchBranch, readFileAtCommit, withWorkspace } from '../runner/index.js';
+import type { JobContext } from './job-context.js';
+import type { PullRequestRef } from './job-payloads.js';
+
+/** Larger config or policy files are not read (the limit the contents API inlined, kept for the same answers). */
+export const MAX_BASE_FILE_BYTES = 1024 * 1024;
+
+export type BaseFileProblem = 'directory' | 'too-large' | 'not-a-file';
+
+/**
+ * The path exists on the base but is not a readable regular file. Thrown (not returned as null) because
+ * "missing" and "unreadable" must not be confused: a config the app cannot read is an error to show the
+ * user, not an absent config.
+ */
+export class BaseFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: BaseFileProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BaseFileError';
+  }
+}
 
 /** The base branch's commit, fetched into a job's workspace, and its files. */
 export interface BaseCommit {
   sha: string;
-  /** The file's text, or null when the base has no such path; RepoFileError when it is not a readable file. */
+  /** The file's text, or null when the base has no such path; BaseFileError when it is not a readable file. */
   read(path: string): Promise<string | null>;
   /** The first of `paths` that exists (e.g. the INFRAOWNERS candidates), or null. */
-  readFirst(paths: readonly string[]): Promise<{ path: string; content: string } | null>;
+  readFirst(paths: readonly string[]): Promise<PolicyFile | null>;
+}
+
+export type PolicyFile = { path: string; content: string };
+
+/**
+ * The trusted files of a decision, from one base commit: the parsed config and, when the config is valid,
+ * the first policy file (INFRAOWNERS, or CODEOWNERS with `use_codeowners`), null when there is none.
+ */
+export interface TrustedFiles {
+  config: ParseConfigResult;
+  policyFile: PolicyFile | null;
 }
 
 export interface FetchBaseCommitInput {
   cloneUrl: string;
-  /** The PR's base branch (`pull_request.base.ref`): its tip now, as the contents API would read it. */
+  /** The PR's base branch (`pull_request.base.ref`): its tip now. */
   branch: string;
   token: string;
-  /** The job's checkout directory (the head is checked out there later; the base is only read from git objects). */
+  /** The job's checkout directory (the head may be checked out there later; the base is only read from git objects). */
   dir: string;
   signal: AbortSignal;
   baseEnv: Readonly<Record<string, string | undefined>>;
@@ -24,24 +61,24 @@ export interface FetchBaseCommitInput {
 /**
  * Config and policy come from the base branch, never from the PR head: a PR must not be able to approve
  * itself by editing INFRAOWNERS or the config. They are read from the base commit's objects over git,
- * which the job fetches anyway, instead of one contents-API request per file. Same answers as
- * `readRepoFile`: null when missing, RepoFileError for a directory, symlink, submodule or a file over 1 MB.
+ * never through the contents API: null when missing, BaseFileError for a directory, symlink, submodule or
+ * a file over 1 MB.
  */
 export async function fetchBaseCommit(input: FetchBaseCommitInput): Promise<BaseCommit> {
   const sha = await fetchBranch({ cloneUrl: input.cloneUrl, branch: input.branch, token: input.token, dir: input.dir, signal: input.signal, baseEnv: input.baseEnv });
   const read = async (path: string): Promise<string | null> => {
-    const file = await readFileAtCommit({ dir: input.dir, sha, path, maxBytes: MAX_INLINE_FILE_BYTES, baseEnv: input.baseEnv });
+    const file = await readFileAtCommit({ dir: input.dir, sha, path, maxBytes: MAX_BASE_FILE_BYTES, baseEnv: input.baseEnv });
     switch (file.kind) {
       case 'file':
         return file.content;
       case 'missing':
         return null;
       case 'directory':
-        throw new RepoFileError(path, 'directory', `${path} is a directory, expected a file`);
+        throw new BaseFileError(path, 'directory', `${path} is a directory, expected a file`);
       case 'not-a-file':
-        throw new RepoFileError(path, 'not-a-file', `${path} is a ${file.type}, expected a regular file`);
+        throw new BaseFileError(path, 'not-a-file', `${path} is a ${file.type}, expected a regular file`);
       case 'too-large':
-        throw new RepoFileError(path, 'too-large', `${path} is ${file.size} bytes; files over ${MAX_INLINE_FILE_BYTES} bytes are not read`);
+        throw new BaseFileError(path, 'too-large', `${path} is ${file.size} bytes; files over ${MAX_BASE_FILE_BYTES} bytes are not read`);
     }
   };
   return {
@@ -55,4 +92,28 @@ export async function fetchBaseCommit(input: FetchBaseCommitInput): Promise<Base
       return null;
     },
   };
+}
+
+/** The config (parsed, errors as values) and the policy file of a fetched base commit: the one way both are read. */
+export async function readTrustedFiles(base: BaseCommit): Promise<TrustedFiles> {
+  const config = parseConfig(await base.read(CONFIG_FILE), CONFIG_FILE);
+  if ('errors' in config) return { config, policyFile: null };
+  return { config, policyFile: await base.readFirst(policyFileCandidates(config.config.approvals)) };
+}
+
+/**
+ * `readTrustedFiles` of the PR's base branch for a job that checks nothing out itself (commands, approval
+ * re-evaluation): the base tip is fetched into a workspace of its own, removed afterwards. Call it after the
+ * job's first REST request (see JobContext.installationToken).
+ */
+export async function loadTrustedFiles(ctx: JobContext, ref: Pick<PullRequestRef, 'cloneUrl' | 'baseRef'>, signal?: AbortSignal): Promise<TrustedFiles> {
+  const token = await ctx.installationToken();
+  const { settings } = ctx.services;
+  return withWorkspace(
+    async (workspace) =>
+      readTrustedFiles(
+        await fetchBaseCommit({ cloneUrl: ref.cloneUrl, branch: ref.baseRef, token, dir: workspace.repoDir, signal: signal ?? new AbortController().signal, baseEnv: settings.baseEnv }),
+      ),
+    { parentDir: path.join(settings.dataDir, 'workspaces') },
+  );
 }

@@ -1,10 +1,9 @@
 import type { RiskLevel } from '../plan/analysis.js';
 import { CONFIG_FILE } from '../config/config-schema.js';
-import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
 import { formatConfigError } from '../config/config-error.js';
 import { approvalMetricOutcome, type ChangedFileInput } from '../policy/approval-evaluation.js';
-import { readRepoFile } from '../github/read-repo-file.js';
 import { listPrFiles } from '../github/list-pr-files.js';
+import { listReviews, type PrReview } from '../github/list-reviews.js';
 import { CHECK_APPROVAL, ensureCheckRun, type HeadCheckRuns } from '../github/ensure-check-run.js';
 import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
 import type { JobContext } from './job-context.js';
@@ -14,6 +13,7 @@ import { publishApprovalCheck } from './publish-approval-check.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { describeOversizedPlan, readHeadPlanState } from './head-plan-state.js';
+import { loadTrustedFiles, type TrustedFiles } from './read-base-files.js';
 
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
 export const UNPLANNED_PROJECT = '(not planned yet)';
@@ -29,17 +29,24 @@ export async function refreshApprovals(
   ref: PullRequestRef,
   options: {
     publish?: boolean;
-    /** The base config when the caller has read it already (saves the request). */
-    config?: ParseConfigResult;
-    /** The base policy file when the caller has read it already (null: there is none). */
-    policyFile?: { path: string; content: string } | null;
+    /** Config and policy as the caller read them from the base commit (readTrustedFiles); else fetched here over git. */
+    trusted?: TrustedFiles;
     /** The caller's check runs of `ref.headSha`: the approval check is not looked up again. */
     checks?: HeadCheckRuns;
+    signal?: AbortSignal;
   } = {},
 ): Promise<ApprovalEvaluation | undefined> {
   const publish = options.publish ?? true;
   const repo = { owner: ref.owner, repo: ref.repo };
-  const parsed = options.config ?? parseConfig(await readRepoFile(ctx.octokit, repo, CONFIG_FILE, ref.baseRef), CONFIG_FILE);
+  let reviews: PrReview[] | undefined;
+  let trusted = options.trusted;
+  if (!trusted) {
+    // The reviews first: as the job's first request it also fetches the installation token git needs (see
+    // JobContext.installationToken); then config and policy from the base commit, over git, as every job reads them.
+    reviews = await listReviews(ctx.octokit, repo, ref.pr);
+    trusted = await loadTrustedFiles(ctx, ref, options.signal);
+  }
+  const parsed = trusted.config;
   if ('errors' in parsed) {
     if (publish) {
       const check = {
@@ -76,7 +83,8 @@ export async function refreshApprovals(
     changedFiles: files,
     changedFilesTruncated: filesTruncated,
     projectRisks,
-    ...(options.policyFile !== undefined ? { policyFile: options.policyFile } : {}),
+    policyFile: trusted.policyFile,
+    ...(reviews ? { reviews } : {}),
   });
   if (plan?.outcome === 'too-large') {
     // Failed closed above (every file as part of a critical-risk project): the check says why.

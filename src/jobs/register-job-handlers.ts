@@ -26,9 +26,9 @@ export function registerJobHandlers(queue: JobQueue, services: JobServices): voi
     const payload = job.payload as PlanJobPayload;
     return planPullRequest(await context(job, payload.installationId), payload, signal);
   });
-  queue.register('approval', async (job) => {
+  queue.register('approval', async (job, signal) => {
     const payload = job.payload as ApprovalJobPayload;
-    await refreshApprovals(await context(job, payload.installationId), payload);
+    await refreshApprovals(await context(job, payload.installationId), payload, { signal });
     return { outcome: 'published' };
   });
   queue.register('pr-closed', async (job) => {

@@ -10,7 +10,8 @@ import { RunningApp, generateAppKey, isAppBuilt } from './harness/start-app.js';
 
 /**
  * The API budget of an autoplan, held in `npm test`: a request count is deterministic, so it is asserted
- * here (the bench prints the full lists, with the review and `/apply`).
+ * here (the bench prints the full lists). The review and `/apply` have no count to meet, but, like the
+ * autoplan, read config and INFRAOWNERS from the base commit over git, never through the contents API.
  */
 
 const SECRET = 'e2e-api-budget-secret';
@@ -34,8 +35,8 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('API budget of the built 
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it(`plans and publishes a single-project PR, opened and then pushed to, in at most ${AUTOPLAN_REQUEST_BUDGET} REST requests each`, async () => {
-    const result = await runApiBudgetScenario({ double, app, webhookSecret: SECRET, stateDir: scratch, through: 'push' });
+  it(`plans and publishes a single-project PR, opened and then pushed to, in at most ${AUTOPLAN_REQUEST_BUDGET} REST requests each; the review and /apply read no file through the contents API`, async () => {
+    const result = await runApiBudgetScenario({ double, app, webhookSecret: SECRET, stateDir: scratch, through: 'apply' });
     const opened = result.autoplan.counted.map(describeRequest);
     const pushed = (result.push?.counted ?? []).map(describeRequest);
 
@@ -55,5 +56,13 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('API budget of the built 
     expect(double.checkRunsFor('acme', 'budget', head).map((run) => run.name).sort()).toEqual(['infra-review/apply', 'infra-review/approval', 'infra-review/plan']);
     expect(double.issueComments({ owner: 'acme', repo: 'budget', number: 1 }).filter((c) => c.body?.startsWith('<!-- infra-review:plan -->'))).toHaveLength(1);
     expect(double.unknownRequests()).toEqual([]);
+
+    // The approval job and `/apply` really ran (applied: the approval from INFRAOWNERS on the base counted) ...
+    expect(result.jobs.review?.status, result.jobs.review?.error ?? '').toBe('succeeded');
+    expect(result.jobs.apply?.status, result.jobs.apply?.error ?? '').toBe('succeeded');
+    expect(result.applyAnswer).toContain('applied');
+    // ... and read config and policy from the base commit over git, as the autoplan does.
+    const later = [...(result.review?.counted ?? []), ...(result.apply?.counted ?? [])].map(describeRequest);
+    expect(later.filter((line) => line.includes('/contents/'))).toEqual([]);
   });
 });

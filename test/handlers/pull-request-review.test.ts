@@ -1,5 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +12,7 @@ import { createApp } from '../../src/index.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import type { Runtime } from '../../src/runtime/start-runtime.js';
 
-/** A review event re-evaluates INFRAOWNERS (read from the base branch) and writes infra-review/approval. */
+/** A review event re-evaluates INFRAOWNERS (read from the base branch over git) and writes infra-review/approval. */
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/events');
 const API = 'https://api.github.com';
@@ -24,16 +26,30 @@ const { privateKey } = generateKeyPairSync('rsa', {
 interface ReviewPayload {
   review: { id: number; user: { login: string }; state: string; commit_id: string };
   pull_request: { number: number; head: { sha: string }; base: { ref: string } };
+  repository: { clone_url: string };
 }
 
-async function reviewPayload(reviewer: string): Promise<ReviewPayload> {
+async function reviewPayload(reviewer: string, cloneUrl: string): Promise<ReviewPayload> {
   const payload = JSON.parse(await readFile(path.join(FIXTURES, 'pull_request_review.submitted.json'), 'utf8')) as ReviewPayload;
   payload.review.user.login = reviewer;
   payload.review.state = 'approved';
+  payload.repository.clone_url = cloneUrl;
   return payload;
 }
 
-const base64 = (text: string) => Buffer.from(text).toString('base64');
+/** A local repository whose `master` (the fixture PR's base) holds `files`: the job fetches it over git. */
+async function baseRepository(dir: string, files: Record<string, string>): Promise<string> {
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
+  git('init', '--quiet', '--initial-branch=master', '.');
+  for (const [file, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+    await writeFile(path.join(dir, file), content);
+  }
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'base');
+  return dir;
+}
 
 function nockGetAccessToken() {
   return nock(API).post('/app/installations/12345678/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
@@ -47,6 +63,7 @@ describe('pull_request_review -> infra-review/approval', () => {
   let dataDir: string;
   let probot: Probot;
   let runtime: Runtime;
+  const cleanup: string[] = [];
 
   beforeEach(async () => {
     nock.disableNetConnect();
@@ -72,22 +89,20 @@ describe('pull_request_review -> infra-review/approval', () => {
     nock.cleanAll();
     nock.enableNetConnect();
     await rm(dataDir, { recursive: true, force: true });
+    for (const dir of cleanup.splice(0)) await rm(dir, { recursive: true, force: true });
   });
 
   async function evaluate(reviewer: string, reviewState: string, teamMembers: string[]): Promise<{ conclusion: string; title: string; summary: string }> {
-    const payload = await reviewPayload(reviewer);
+    // The base has no config (defaults) and this INFRAOWNERS; the contents API is never asked (nock would refuse it).
+    const repoDir = await mkdtemp(path.join(os.tmpdir(), 'ir-review-base-'));
+    cleanup.push(repoDir);
+    const payload = await reviewPayload(reviewer, await baseRepository(repoDir, { '.github/INFRAOWNERS': '/envs/prod/   @Codertocat/SRE\n', 'README.md': 'base\n' }));
     const head = payload.pull_request.head.sha;
     let posted: { conclusion: string; output: { title: string; summary: string } } | undefined;
     const scope = nock(API)
-      .get(`${REPO}/contents/.github%2Finfra-review.yml`)
-      .query({ ref: 'master' })
-      .reply(404, { message: 'Not Found' })
       .get(`${REPO}/pulls/2/files`)
       .query({ per_page: 100 })
       .reply(200, [{ filename: 'envs/prod/main.tf', status: 'modified', additions: 1, deletions: 1, changes: 2 }])
-      .get(`${REPO}/contents/.github%2FINFRAOWNERS`)
-      .query({ ref: 'master' })
-      .reply(200, { type: 'file', encoding: 'base64', size: 40, name: 'INFRAOWNERS', path: '.github/INFRAOWNERS', content: base64('/envs/prod/   @Codertocat/SRE\n') })
       .get(`${REPO}/pulls/2/reviews`)
       .query({ per_page: 100 })
       .reply(200, [{ id: 7, user: { login: reviewer }, state: reviewState, commit_id: head, submitted_at: '2026-11-29T00:00:00Z' }])

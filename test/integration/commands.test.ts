@@ -398,4 +398,62 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     ]);
     expect(app.check(OWNER, 'stale', second.headSha, 'infra-review/apply')).toMatchObject({ status: 'completed', conclusion: 'success' });
   });
+
+  it('reads config and INFRAOWNERS for /apply from the base commit over git: a PR naming a new owner cannot approve itself, and no contents-API read', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('bob', 'write');
+    a.double.setPermission('carol', 'write');
+    const state = path.join(stateDir, 'selfowned.tfstate');
+    await a.double.createRepo(OWNER, 'selfowned', { 'envs/prod/main.tf': project(state, { a: 'v1' }), '.github/INFRAOWNERS': '/envs/  @bob\n' });
+    // The PR makes carol the owner of envs/ and changes the project; carol approves and runs /apply.
+    const headSha = await a.double.pushCommit(OWNER, 'selfowned', 'change', { 'envs/prod/main.tf': project(state, { a: 'v2' }), '.github/INFRAOWNERS': '/envs/  @carol\n' }, 'Own it');
+    const opened = await a.double.openPullRequest({ owner: OWNER, repo: 'selfowned', head: 'change', author: 'alice', title: 'own it' });
+    const pr = { owner: OWNER, repo: 'selfowned', number: opened.pull_request.number };
+    await a.receive('pull_request', opened);
+    await waitFor('the plan job', () => a.check(OWNER, 'selfowned', headSha, 'infra-review/apply'));
+    await a.double.addReview({ ...pr, user: 'carol', state: 'APPROVED' });
+    a.double.clearRequests();
+
+    const { reactions, answer } = await command(pr, 'carol', '/apply');
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(answer).toContain('**approved**');
+    expect(answer).toContain('@bob');
+    expect(await stateValues(state)).toEqual({});
+    expect(a.check(OWNER, 'selfowned', headSha, 'infra-review/approval')?.conclusion).not.toBe('success');
+    // The base was fetched over git; nothing was read through the contents API.
+    expect(a.double.requests({ path: /\/contents\// }).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(a.double.requests({ kind: 'git' }).length).toBeGreaterThan(0);
+  });
+
+  it('refuses a command while the base config is invalid, listing each error with its line, read over git', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('bob', 'write');
+    const { pr } = await plannedPr('badconfig', 'apply:\n  requirements:\n    approved: false\n', { a: 'v1' }, { a: 'v2' });
+    // The base branch's config turns invalid after the plan: the command reads the base as it is now.
+    await a.double.pushCommit(OWNER, 'badconfig', 'main', { '.github/infra-review.yml': 'version: 1\nversion: 1\n' }, 'Break the config');
+    a.double.clearRequests();
+
+    const { reactions, answer } = await command(pr, 'bob', '/apply');
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(answer).toContain('`.github/infra-review.yml` on `main` is invalid');
+    expect(answer).toContain('.github/infra-review.yml:2:1: Map keys must be unique');
+    expect(a.double.requests({ path: /\/contents\// }).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  });
+
+  it('answers a command whose base policy path is not a readable file with the problem, and runs nothing', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('bob', 'write');
+    const { pr, state } = await plannedPr('dirowners', 'apply:\n  requirements:\n    approved: false\n', { a: 'v1' }, { a: 'v2' });
+    // After the plan, the base's INFRAOWNERS becomes a directory.
+    await a.double.pushCommit(OWNER, 'dirowners', 'main', { '.github/INFRAOWNERS': null, '.github/INFRAOWNERS/x': 'x\n' }, 'Oops');
+
+    const { reactions, answer } = await command(pr, 'bob', '/apply');
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(answer).toContain('.github/INFRAOWNERS is a directory, expected a file');
+    expect(answer).toContain('Nothing was changed');
+    expect(await stateValues(state)).toEqual({});
+  });
 });
