@@ -16,7 +16,7 @@ import type { OversizedPlanResult, PlanJobResult } from '../jobs/head-plan-state
 import { runApply } from './apply.js';
 import { runRollback } from './rollback.js';
 import { runUnlock } from './unlock.js';
-import { JobStoppedError } from '../jobs/job-queue.js';
+import { JobStoppedError, type StopReason } from '../jobs/job-queue.js';
 import { BaseFileError, loadTrustedFiles, type TrustedFiles } from '../jobs/read-base-files.js';
 
 /** What the `command` job stores as its result. */
@@ -112,10 +112,12 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         // This job now plans pr.headSha: a newer push supersedes it like an autoplan (it then publishes nothing
         // for the old head), and one that came since the comment already has.
         const cancelledByPush = `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`;
+        // Stopped by the server shutting down (or restarting), not by a push: nothing replans this head on its own.
+        const stopped = () => (stopReason(signal) === 'shutdown' ? interruptedByRestart(label) : cancelledByPush);
         if (ctx.jobId === undefined) await store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
         else if ((await store.startPlanCommand({ jobId: ctx.jobId, repo: repoName, pr: payload.pr, headSha: pr.headSha })).outdatedBy !== undefined) return answer('failed', cancelledByPush, 'plan');
         const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal);
-        if (result.outcome === 'cancelled') return { ...(await answer('failed', cancelledByPush, 'plan')), plan: result };
+        if (result.outcome === 'cancelled') return { ...(await answer('failed', stopped(), 'plan')), plan: result };
         await addReaction(ctx.octokit, repo, payload.commentId, 'rocket');
         metrics.commands.inc({ command: 'plan', outcome: 'succeeded' });
         return { command: 'plan', outcome: 'succeeded', plan: result };
@@ -135,11 +137,23 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
     }
   } catch (error) {
     // A `/plan` stopped by a newer push in the middle of a step (e.g. the checkout) is no failure either.
-    if (command.name === 'plan' && signal.aborted && signal.reason instanceof JobStoppedError && signal.reason.reason === 'superseded') {
+    if (command.name === 'plan' && stopReason(signal) === 'superseded') {
       return answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan');
     }
+    // ...nor is one stopped by a shutdown: it says so and what to type, instead of "failed unexpectedly".
+    if (command.name === 'plan' && stopReason(signal) === 'shutdown') return answer('failed', interruptedByRestart(label), 'plan');
     ctx.log.error({ err: error, command: label }, 'command failed');
     await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-failed`, reason: error instanceof Error ? error.message : String(error) });
     return answer('failed', `:x: \`${label}\` failed unexpectedly. The error is in the infra-review logs (job ${repoName}#${payload.pr}); nothing further was changed.`, command.name);
   }
+}
+
+/** Why the job's signal stopped it, when the queue stopped it (a newer push, a shutdown, a lost lease). */
+function stopReason(signal: AbortSignal): StopReason | undefined {
+  return signal.aborted && signal.reason instanceof JobStoppedError ? signal.reason.reason : undefined;
+}
+
+/** The answer of a `/plan` that the server's shutdown (a restart, a deploy) stopped before it finished. */
+function interruptedByRestart(label: string): string {
+  return `:warning: \`${label}\` was interrupted by a restart of infra-review before it finished; its plan was not published. Comment \`${label}\` again to plan the head.`;
 }

@@ -3,6 +3,7 @@ import type { JobServices } from './job-context.js';
 import { createJobContext } from './job-context.js';
 import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-run.js';
 import { postComment } from '../github/post-comment.js';
+import type { CommentCommandPayload } from './job-payloads.js';
 
 /**
  * Jobs that were running when their process died: say so where people look (a failed check and a
@@ -12,7 +13,9 @@ import { postComment } from '../github/post-comment.js';
 export async function reportInterruptedJobs(services: JobServices, jobs: Job[]): Promise<void> {
   for (const job of jobs) {
     const payload = (job.payload ?? {}) as { installationId?: number; owner?: string; repo?: string };
-    const mutating = job.kind === 'command';
+    // A `/plan` comment plans like a plan job: it changes nothing, and planning again is safe.
+    const planCommand = job.kind === 'command' && isPlanCommand(job);
+    const mutating = job.kind === 'command' && !planCommand;
     await services.store.audit({
       repo: job.repo,
       pr: job.pr,
@@ -26,7 +29,7 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
     try {
       const ctx = await createJobContext(services, payload.installationId, { jobId: job.id, repo: job.repo, pr: job.pr });
       const repo = { owner: payload.owner, repo: payload.repo };
-      if (job.kind === 'plan' && job.headSha) {
+      if ((job.kind === 'plan' || planCommand) && job.headSha) {
         await ensureCheckRun(ctx.octokit, repo, {
           name: CHECK_PLAN,
           headSha: job.headSha,
@@ -48,6 +51,8 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
           summary: `\`${job.command}\` was interrupted by a restart of infra-review. Its outcome is unknown: check the project's state, then run \`/plan\`.`,
         });
       }
+      // A `/plan` stopped by a shutdown answered that itself (interrupted by a restart: comment `/plan` again).
+      if (planCommand && answered(job)) continue;
       await postComment(
         ctx.octokit,
         repo,
@@ -63,5 +68,18 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
 }
 
 function describe(job: Job): string {
-  return job.kind === 'plan' ? `the plan of ${job.headSha.slice(0, 7)}` : `\`${job.command}\``;
+  if (job.kind === 'plan') return `the plan of ${job.headSha.slice(0, 7)}`;
+  return isPlanCommand(job) ? `a \`/plan\`${job.headSha ? ` of ${job.headSha.slice(0, 7)}` : ''}` : `\`${job.command}\``;
+}
+
+function isPlanCommand(job: Job): boolean {
+  const parsed = (job.payload as Partial<CommentCommandPayload> | null)?.parsed;
+  return parsed?.kind === 'command' && parsed.command.name === 'plan';
+}
+
+/** Whether the command posted its answer before it stopped (its result is the answer it gave). */
+function answered(job: Job): boolean {
+  // A command job's result is its answer (CommandOutcome): `message` is the comment it posted.
+  const result = job.result as { message?: unknown } | null;
+  return typeof result?.message === 'string';
 }

@@ -319,4 +319,42 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     // The stopped /plan left no new plan of the old head (newest first: its own, stopped at the gate; the autoplan's).
     expect((await a.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha: oldHead })).map((plan) => plan.status)).toEqual(['failed', 'planned']);
   });
+
+  it('answers a `/plan` stopped by a shutdown that it was interrupted by a restart and to comment `/plan` again, not that it failed', async () => {
+    app = await startAppUnderTest({ env: { SHUTDOWN_GRACE_SECONDS: '1' } });
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    const repo = 'plan-then-restart';
+    const gate = path.join(stateDir, 'gate');
+    const started = path.join(stateDir, 'started');
+    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
+    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
+    );
+    const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
+
+    await writeFile(gate, '');
+    try {
+      const comment = await a.double.addComment({ ...pr, user: 'alice', body: '/plan' });
+      await a.receive('issue_comment', comment);
+      await waitFor('the /plan to reach the gate', () => existsSync(started));
+      // The server shuts down (a restart, a deploy): after the 1 s grace the running /plan is stopped.
+      await a.runtime.stop();
+
+      expect(a.double.commentReactions(comment.comment.id).map((r) => r.content)).toEqual(['eyes', 'confused']);
+      const answers = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > comment.comment.id);
+      // One answer: the interrupted-job report does not repeat what the /plan said itself.
+      expect(answers.map((c) => c.body)).toEqual([
+        ':warning: `/plan` was interrupted by a restart of infra-review before it finished; its plan was not published. Comment `/plan` again to plan the head.',
+      ]);
+      // A /plan changes nothing: its head's plan check says it was interrupted; the apply check is left as it was.
+      expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.output.title).toBe('Plan interrupted');
+      expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title).toBe(applyCheckBefore);
+    } finally {
+      await rm(gate, { force: true });
+    }
+  });
 });
