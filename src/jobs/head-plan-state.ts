@@ -7,7 +7,7 @@ import { repoFullName, type PullRequestRef } from './job-payloads.js';
 
 /** What a plan (autoplan, re-run or `/plan`) leaves in the store (job result) for later approval evaluations and commands. */
 export interface PlanJobResult {
-  outcome: 'published' | 'skipped' | 'invalid-config' | 'cancelled';
+  outcome: 'published' | 'skipped' | 'invalid-config' | 'unreadable-base-file' | 'cancelled';
   headSha: string;
   /** Changed files with the project each one belongs to (the riskiest, when several). */
   files: ChangedFileInput[];

@@ -22,10 +22,11 @@ import type { PlanJobPayload } from './job-payloads.js';
 import { repoFullName } from './job-payloads.js';
 import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
 import { publishApprovalCheck } from './publish-approval-check.js';
-import { refreshApprovals } from './refresh-approvals.js';
+import { failApprovalCheck, refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
-import { fetchBaseCommit, readTrustedFiles, type PolicyFile } from './read-base-files.js';
+import { BaseFileError, fetchBaseCommit, readTrustedFiles, type PolicyFile, type TrustedFiles } from './read-base-files.js';
+import { plainText } from '../render/markdown-text.js';
 import {
   boundPlanResult,
   describeOversizedPlan,
@@ -73,6 +74,17 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     // The approval check must not stay pending (or green from an older head): it fails for the same reason.
     await refreshApprovals(ctx, payload, { trusted: { config: prepared.parsed, policyFile: null }, checks });
     return emptyResult('invalid-config');
+  }
+  if (prepared.kind === 'unreadable-base-file') {
+    // Like an invalid config: the user's to fix on the base branch, reported on the PR, not a failed job.
+    const { error } = prepared;
+    log.warn({ repo: repoName, pr: payload.pr, headSha, file: error.path, problem: error.problem, err: error }, 'a config or policy file on the base branch is not readable; nothing planned');
+    const problem = `\`${error.path}\` on \`${payload.baseRef}\` cannot be read (${plainText(error.message)})`;
+    const summary = `${problem}, so nothing was planned. Fix it on the base branch.`;
+    await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'failure', title: `Unreadable ${error.path}`, summary });
+    await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });
+    await failApprovalCheck(ctx, payload, { title: `Unreadable ${error.path}`, summary: `Approvals cannot be evaluated while ${problem}.` }, checks);
+    return emptyResult('unreadable-base-file');
   }
   if (prepared.kind === 'skipped') {
     await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'neutral', title: 'Not planned', summary: prepared.reason });
@@ -233,6 +245,8 @@ function plannedEarlier(project: PlanJobProject, plans: readonly PlanRecord[]): 
 
 type Prepared =
   | { kind: 'invalid-config'; parsed: Extract<ParseConfigResult, { errors: unknown }> }
+  /** The config or the policy path on the base is there but not a readable file (a directory, a symlink, over 1 MB...). */
+  | { kind: 'unreadable-base-file'; error: BaseFileError }
   | { kind: 'skipped'; reason: string; config: InfraReviewConfig; policyFile: PolicyFile | null }
   | {
       kind: 'planned';
@@ -259,7 +273,14 @@ async function prepareAndPlan(
   // 2. Config and policy from the base branch (fetched over git; never the head): an invalid config plans nothing.
   const token = await ctx.installationToken();
   const base = await fetchBaseCommit({ cloneUrl: payload.cloneUrl, branch: payload.baseRef, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
-  const { config: parsed, policyFile } = await readTrustedFiles(base);
+  let trusted: TrustedFiles;
+  try {
+    trusted = await readTrustedFiles(base);
+  } catch (error) {
+    if (error instanceof BaseFileError) return { kind: 'unreadable-base-file', error };
+    throw error;
+  }
+  const { config: parsed, policyFile } = trusted;
   if ('errors' in parsed) return { kind: 'invalid-config', parsed };
   const config = parsed.config;
 

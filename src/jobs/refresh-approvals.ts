@@ -49,15 +49,8 @@ export async function refreshApprovals(
   const parsed = trusted.config;
   if ('errors' in parsed) {
     if (publish) {
-      const check = {
-        name: CHECK_APPROVAL,
-        status: 'completed',
-        conclusion: 'failure',
-        title: `Invalid ${CONFIG_FILE}`,
-        summary: `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`,
-      } as const;
-      if (options.checks && options.checks.headSha === ref.headSha) await options.checks.ensure(check);
-      else await ensureCheckRun(ctx.octokit, repo, { ...check, headSha: ref.headSha, appId: ctx.app.id });
+      const summary = `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`;
+      await failApprovalCheck(ctx, ref, { title: `Invalid ${CONFIG_FILE}`, summary }, options.checks);
     }
     return undefined;
   }
@@ -98,4 +91,14 @@ export async function refreshApprovals(
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
   }
   return evaluation;
+}
+
+/**
+ * `infra-review/approval` failed because the base's rules cannot be used (an invalid config, a config or
+ * policy path that is not a readable file): never left pending, nor green from an older head.
+ */
+export async function failApprovalCheck(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string }, checks?: HeadCheckRuns): Promise<void> {
+  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion: 'failure', ...output } as const;
+  if (checks && checks.headSha === ref.headSha) await checks.ensure(check);
+  else await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { ...check, headSha: ref.headSha, appId: ctx.app.id });
 }

@@ -121,6 +121,65 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(standinCalls(standinLog()).length).toBe(callsBefore);
   });
 
+  it('plans nothing and names the file and the problem when the base INFRAOWNERS is not a readable file; the job ends normally', async () => {
+    const repo = 'dir-owners';
+    await double.createRepo(OWNER, repo, {
+      '.github/INFRAOWNERS/x': '/envs/  @bob\n',
+      'envs/prod/main.tf': `${backend(state('dir-owners-prod'))}${parameter('release', 'v1')}`,
+    });
+    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('dir-owners-prod'))}${parameter('release', 'v2')}` }, 'Release');
+    const callsBefore = standinCalls(standinLog()).length;
+    const opened = await double.openPullRequest({ owner: OWNER, repo, head: 'release', author: 'alice', title: 'release' });
+    const pr = { owner: OWNER, repo, number: opened.pull_request.number };
+    const headSha = opened.pull_request.head.sha;
+    await app.receive('pull_request', opened);
+    const [job] = await waitFor('the plan job to end', async () => {
+      const jobs = await app.runtime.store.listJobSummaries({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' });
+      return jobs.length > 0 && jobs.every((entry) => entry.status !== 'queued' && entry.status !== 'running') ? jobs : undefined;
+    });
+
+    // An expected failure, reported to the user: not a job that failed unexpectedly.
+    expect(job?.status).toBe('succeeded');
+    const check = app.check(OWNER, repo, headSha, 'infra-review/plan');
+    expect(check?.status).toBe('completed');
+    expect(check?.conclusion).toBe('failure');
+    expect(check?.output.title).toContain('.github/INFRAOWNERS');
+    expect(check?.output.summary).toContain('`.github/INFRAOWNERS` on `main` cannot be read (.github/INFRAOWNERS is a directory, expected a file), so nothing was planned');
+    const planComment = double.issueComments(pr).map((comment) => comment.body ?? '').find((body) => body.startsWith(PLAN_MARKER)) ?? '';
+    expect(planComment).toContain('.github/INFRAOWNERS is a directory, expected a file');
+    // Approvals cannot be evaluated without the policy: the check fails, it does not stay pending.
+    const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
+    expect(approval?.conclusion).toBe('failure');
+    expect(approval?.output.summary).toContain('.github/INFRAOWNERS is a directory, expected a file');
+    expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
+    expect(standinCalls(standinLog()).length).toBe(callsBefore);
+    const [stored] = await app.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' });
+    expect(stored?.result).toMatchObject({ outcome: 'unreadable-base-file', projects: [] });
+    // The job's workspace is gone.
+    expect(existsSync(path.join(app.dataDir, 'workspaces')) ? await readdir(path.join(app.dataDir, 'workspaces')) : []).toEqual([]);
+  });
+
+  it('plans nothing and says so when the base config is over 1 MB; the job ends normally', async () => {
+    const repo = 'huge-config';
+    await double.createRepo(OWNER, repo, {
+      '.github/infra-review.yml': `version: 1\n# ${'x'.repeat(1024 * 1024)}\n`,
+      'envs/prod/main.tf': `${backend(state('huge-config-prod'))}${parameter('release', 'v1')}`,
+    });
+    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('huge-config-prod'))}${parameter('release', 'v2')}` }, 'Release');
+    const callsBefore = standinCalls(standinLog()).length;
+    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
+
+    const [job] = await app.runtime.store.listJobSummaries({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' });
+    expect(job?.status).toBe('succeeded');
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.title).toBe('Unreadable .github/infra-review.yml');
+    expect(check.output.summary).toMatch(/\.github\/infra-review\.yml is \d+ bytes; files over 1048576 bytes are not read\), so nothing was planned/);
+    expect(planComment).toContain('files over 1048576 bytes are not read');
+    expect(app.check(OWNER, repo, headSha, 'infra-review/approval')?.conclusion).toBe('failure');
+    expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha })).toEqual([]);
+    expect(standinCalls(standinLog()).length).toBe(callsBefore);
+  });
+
   it('fails only the project with an HCL syntax error, with its file and line, and plans the other', async () => {
     const repo = 'syntax';
     await double.createRepo(OWNER, repo, {
@@ -235,7 +294,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     const tokens = double.issuedTokens();
     expect(tokens.length).toBeGreaterThan(0);
     const published: string[] = [];
-    for (const name of ['modules', 'bad-config', 'syntax', 'forked', 'large', 'tokens']) {
+    for (const name of ['modules', 'bad-config', 'dir-owners', 'huge-config', 'syntax', 'forked', 'large', 'tokens']) {
       for (const run of double.checkRunsFor(OWNER, name)) published.push(run.output.title ?? '', run.output.summary ?? '', run.output.text ?? '');
       for (let number = 1; number <= 3; number += 1) {
         try {

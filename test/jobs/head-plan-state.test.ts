@@ -69,7 +69,7 @@ describe('publishedPlanResult', () => {
     expect(publishedPlanResult(job('command', { command: 'apply', outcome: 'succeeded', plan }))).toBeUndefined();
     expect(publishedPlanResult(job('command', { command: 'plan', outcome: 'succeeded' }))).toBeUndefined();
     expect(publishedPlanResult(job('approval', plan))).toBeUndefined();
-    for (const outcome of ['skipped', 'invalid-config', 'cancelled'] as const) {
+    for (const outcome of ['skipped', 'invalid-config', 'unreadable-base-file', 'cancelled'] as const) {
       expect(publishedPlanResult(job('plan', { ...plan, outcome }))).toBeUndefined();
       expect(publishedPlanResult(job('command', { command: 'plan', outcome: 'failed', plan: { ...plan, outcome } }))).toBeUndefined();
     }
