@@ -25,8 +25,7 @@ import { publishApprovalCheck } from './publish-approval-check.js';
 import { failApprovalCheck, refreshApprovals } from './refresh-approvals.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { planProject, type PlannedProject } from './plan-project.js';
-import { BaseFileError, fetchBaseCommit, readTrustedFiles, type PolicyFile, type TrustedFiles } from './read-base-files.js';
-import { plainText } from '../render/markdown-text.js';
+import { BaseFileError, describeBaseFileError, fetchBaseCommit, readTrustedFiles, type PolicyFile, type TrustedFiles } from './read-base-files.js';
 import {
   boundPlanResult,
   describeOversizedPlan,
@@ -79,7 +78,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     // Like an invalid config: the user's to fix on the base branch, reported on the PR, not a failed job.
     const { error } = prepared;
     log.warn({ repo: repoName, pr: payload.pr, headSha, file: error.path, problem: error.problem, err: error }, 'a config or policy file on the base branch is not readable; nothing planned');
-    const problem = `\`${error.path}\` on \`${payload.baseRef}\` cannot be read (${plainText(error.message)})`;
+    const problem = describeBaseFileError(error, payload.baseRef);
     const summary = `${problem}, so nothing was planned. Fix it on the base branch.`;
     await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'failure', title: `Unreadable ${error.path}`, summary });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });

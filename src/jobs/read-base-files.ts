@@ -2,6 +2,7 @@ import path from 'node:path';
 import { CONFIG_FILE } from '../config/config-schema.js';
 import { parseConfig, type ParseConfigResult } from '../config/parse-config.js';
 import { policyFileCandidates } from '../policy/policy-files.js';
+import { plainText } from '../render/markdown-text.js';
 import { fetchBranch, readFileAtCommit, withWorkspace } from '../runner/index.js';
 import type { JobContext } from './job-context.js';
 import type { PullRequestRef } from './job-payloads.js';
@@ -25,6 +26,11 @@ export class BaseFileError extends Error {
     super(message);
     this.name = 'BaseFileError';
   }
+}
+
+/** "`.github/INFRAOWNERS` on `main` cannot be read (... is a directory, expected a file)": the file and the problem, for a check or a comment. */
+export function describeBaseFileError(error: BaseFileError, baseRef: string): string {
+  return `\`${error.path}\` on \`${baseRef}\` cannot be read (${plainText(error.message)})`;
 }
 
 /** The base branch's commit, fetched into a job's workspace, and its files. */

@@ -13,7 +13,7 @@ import { publishApprovalCheck } from './publish-approval-check.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { describeOversizedPlan, readHeadPlanState } from './head-plan-state.js';
-import { loadTrustedFiles, type TrustedFiles } from './read-base-files.js';
+import { BaseFileError, describeBaseFileError, loadTrustedFiles, type TrustedFiles } from './read-base-files.js';
 
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
 export const UNPLANNED_PROJECT = '(not planned yet)';
@@ -44,7 +44,15 @@ export async function refreshApprovals(
     // The reviews first: as the job's first request it also fetches the installation token git needs (see
     // JobContext.installationToken); then config and policy from the base commit, over git, as every job reads them.
     reviews = await listReviews(ctx.octokit, repo, ref.pr);
-    trusted = await loadTrustedFiles(ctx, ref, options.signal);
+    try {
+      trusted = await loadTrustedFiles(ctx, ref, options.signal);
+    } catch (error) {
+      // A config or policy path that is not a readable file is the user's to fix: the check says so (as the plan job's does).
+      if (!(error instanceof BaseFileError) || options.signal?.aborted) throw error;
+      ctx.log.warn({ err: error, file: error.path, problem: error.problem }, 'a config or policy file on the base branch is not readable; approvals not evaluated');
+      if (publish) await failApprovalCheck(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals cannot be evaluated while ${describeBaseFileError(error, ref.baseRef)}.` }, options.checks);
+      return undefined;
+    }
   }
   const parsed = trusted.config;
   if ('errors' in parsed) {

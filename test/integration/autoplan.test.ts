@@ -159,6 +159,29 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(existsSync(path.join(app.dataDir, 'workspaces')) ? await readdir(path.join(app.dataDir, 'workspaces')) : []).toEqual([]);
   });
 
+  it('fails the approval check, naming the file and the problem, when a review comes after the base INFRAOWNERS became unreadable; the job ends normally', async () => {
+    const repo = 'dir-owners-review';
+    await double.createRepo(OWNER, repo, {
+      '.github/INFRAOWNERS': '/envs/  @bob\n',
+      'envs/prod/main.tf': `${backend(state('dir-owners-review-prod'))}${parameter('release', 'v1')}`,
+    });
+    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('dir-owners-review-prod'))}${parameter('release', 'v2')}` }, 'Release');
+    const { pr, headSha, check } = await openAndPlan(repo, 'release');
+    expect(check.conclusion).toBe('success');
+    await double.pushCommit(OWNER, repo, 'main', { '.github/INFRAOWNERS': null, '.github/INFRAOWNERS/x': 'x\n' }, 'Oops');
+
+    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    const jobs = await waitFor('the approval job to end', async () => {
+      const all = await app.runtime.store.listJobSummaries({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'approval' });
+      return all.length > 0 && all.every((entry) => entry.status !== 'queued' && entry.status !== 'running') ? all : undefined;
+    });
+    expect(jobs.map((job) => job.status)).toEqual(['succeeded']);
+    const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
+    expect(approval?.conclusion).toBe('failure');
+    expect(approval?.output.title).toBe('Unreadable .github/INFRAOWNERS');
+    expect(approval?.output.summary).toContain('`.github/INFRAOWNERS` on `main` cannot be read (.github/INFRAOWNERS is a directory, expected a file)');
+  });
+
   it('plans nothing and says so when the base config is over 1 MB; the job ends normally', async () => {
     const repo = 'huge-config';
     await double.createRepo(OWNER, repo, {
@@ -294,7 +317,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     const tokens = double.issuedTokens();
     expect(tokens.length).toBeGreaterThan(0);
     const published: string[] = [];
-    for (const name of ['modules', 'bad-config', 'dir-owners', 'huge-config', 'syntax', 'forked', 'large', 'tokens']) {
+    for (const name of ['modules', 'bad-config', 'dir-owners', 'dir-owners-review', 'huge-config', 'syntax', 'forked', 'large', 'tokens']) {
       for (const run of double.checkRunsFor(OWNER, name)) published.push(run.output.title ?? '', run.output.summary ?? '', run.output.text ?? '');
       for (let number = 1; number <= 3; number += 1) {
         try {
