@@ -43,6 +43,15 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
     return { command, outcome, message: body };
   };
 
+  // A job lost its lease: another replica declared it abandoned, marked it interrupted and reported it
+  // (reportInterruptedJobs: 'Plan interrupted' on the plan check and a comment to `/plan` again). Its result
+  // is never stored, so that report cannot see an answer of ours: a second comment would only repeat it.
+  const lostPlan = async (): Promise<CommandOutcome> => {
+    await addReaction(ctx.octokit, repo, payload.commentId, 'confused');
+    metrics.commands.inc({ command: 'plan', outcome: 'failed' });
+    return { command: 'plan', outcome: 'failed' };
+  };
+
   const parsed = payload.parsed;
   if (parsed.kind !== 'command') {
     const problem = parsed.kind === 'invalid' ? parsed.problem : 'not a command';
@@ -117,7 +126,7 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         if (ctx.jobId === undefined) await store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
         else if ((await store.startPlanCommand({ jobId: ctx.jobId, repo: repoName, pr: payload.pr, headSha: pr.headSha })).outdatedBy !== undefined) return answer('failed', cancelledByPush, 'plan');
         const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal);
-        if (result.outcome === 'cancelled') return { ...(await answer('failed', stopped(), 'plan')), plan: result };
+        if (result.outcome === 'cancelled') return { ...(stopReason(signal) === 'lost' ? await lostPlan() : await answer('failed', stopped(), 'plan')), plan: result };
         await addReaction(ctx.octokit, repo, payload.commentId, 'rocket');
         metrics.commands.inc({ command: 'plan', outcome: 'succeeded' });
         return { command: 'plan', outcome: 'succeeded', plan: result };
@@ -140,6 +149,8 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
     if (command.name === 'plan' && stopReason(signal) === 'superseded') {
       return answer('failed', `:warning: \`${label}\` was cancelled by a newer push; the new head is planned automatically.`, 'plan');
     }
+    // ...nor is one whose job was lost: the interrupted-job report already answered it.
+    if (command.name === 'plan' && stopReason(signal) === 'lost') return lostPlan();
     // ...nor is one stopped by a shutdown: it says so and what to type, instead of "failed unexpectedly".
     if (command.name === 'plan' && stopReason(signal) === 'shutdown') return answer('failed', interruptedByRestart(label), 'plan');
     ctx.log.error({ err: error, command: label }, 'command failed');

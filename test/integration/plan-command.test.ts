@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getAppIdentity } from '../../src/github/get-app-identity.js';
+import type { GitHubClient } from '../../src/github/repo-ref.js';
+import type { JobServices } from '../../src/jobs/job-context.js';
+import { reportInterruptedJobs } from '../../src/jobs/report-interrupted-jobs.js';
 import { PLAN_MARKER, project, stateValue } from '../e2e/harness/e2e-helpers.js';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
 
@@ -353,6 +358,57 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       // A /plan changes nothing: its head's plan check says it was interrupted; the apply check is left as it was.
       expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.output.title).toBe('Plan interrupted');
       expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title).toBe(applyCheckBefore);
+    } finally {
+      await rm(gate, { force: true });
+    }
+  });
+
+  it('answers a `/plan` whose job was lost (another replica declared it abandoned) once, with the interrupted-job report, never "cancelled by a newer push"', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    const repo = 'plan-then-lost';
+    const gate = path.join(stateDir, 'gate');
+    const started = path.join(stateDir, 'started');
+    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
+    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
+    );
+    const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
+
+    await writeFile(gate, '');
+    try {
+      const comment = await a.double.addComment({ ...pr, user: 'alice', body: '/plan' });
+      await a.receive('issue_comment', comment);
+      await waitFor('the /plan to reach the gate', () => existsSync(started));
+      // Another replica finds the job's lease expired (its heartbeats did not reach the store), marks it
+      // interrupted and reports it, as its queue's onInterrupted hook does.
+      const interrupted = await a.runtime.store.recoverInterruptedJobs({ leaseMs: -60_000, exceptOwner: 'replica-b' });
+      expect(interrupted.map((job) => job.kind)).toEqual(['command']);
+      const services: JobServices = {
+        store: a.runtime.store,
+        metrics: a.runtime.metrics,
+        settings: a.runtime.settings,
+        log: pino({ level: 'silent' }),
+        octokitFor: async (installationId) => (await a.probot.auth(installationId)) as GitHubClient,
+        appIdentity: async () => getAppIdentity((await a.probot.auth()) as GitHubClient),
+      };
+      await reportInterruptedJobs(services, interrupted);
+      // This worker's next heartbeat learns it lost the job: the /plan stops.
+      await waitFor('the lost /plan to stop', () => a.runtime.queue.runningJobs.length === 0 && a.double.commentReactions(comment.comment.id).length > 1, 30_000);
+
+      expect(a.double.commentReactions(comment.comment.id).map((r) => r.content)).toEqual(['eyes', 'confused']);
+      const answers = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > comment.comment.id);
+      // One answer, the report's: the lost /plan does not repeat it nor claim a newer push replans the head.
+      expect(answers).toHaveLength(1);
+      expect(answers[0]!.body).toContain('Comment `/plan` to plan again');
+      expect(answers[0]!.body).not.toContain('newer push');
+      expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.output.title).toBe('Plan interrupted');
+      expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title).toBe(applyCheckBefore);
+      expect((await a.runtime.store.getJob(interrupted[0]!.id))?.status).toBe('interrupted');
     } finally {
       await rm(gate, { force: true });
     }
