@@ -152,6 +152,11 @@ export class Runtime {
     this.pruneTimer.unref();
   }
 
+  /** What every job gets, as the workers of this process get it (the store must be open). */
+  jobServices(): JobServices {
+    return this.services(this.store);
+  }
+
   private services(store: Store): JobServices {
     return {
       store,

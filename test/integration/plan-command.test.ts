@@ -2,11 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getAppIdentity } from '../../src/github/get-app-identity.js';
-import type { GitHubClient } from '../../src/github/repo-ref.js';
-import type { JobServices } from '../../src/jobs/job-context.js';
 import { reportInterruptedJobs } from '../../src/jobs/report-interrupted-jobs.js';
 import { PLAN_MARKER, project, stateValue } from '../e2e/harness/e2e-helpers.js';
 import { STANDIN, startAppUnderTest, waitFor, type AppUnderTest } from './helpers/app-under-test.js';
@@ -49,6 +45,28 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
 
   function planComment(pr: { owner: string; repo: string; number: number }): string {
     return app!.double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
+  }
+
+  /**
+   * A PR whose plans wait at a gate: a plan of a head that has envs/prod/slow waits while the gate file exists
+   * (after touching `started`). Opened and autoplanned with the gate open.
+   */
+  async function openGatedPr(repo: string) {
+    const gate = path.join(stateDir, 'gate');
+    const started = path.join(stateDir, 'started');
+    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
+    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
+    const opened = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
+    );
+    return { ...opened, gate, started };
+  }
+
+  /** Our bot's comments on `pr` after comment `afterId`, other than the plan comment. */
+  function botAnswersAfter(pr: { owner: string; repo: string; number: number }, afterId: number) {
+    return app!.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > afterId);
   }
 
   /** Comments `body` as `user` and waits for the job's final reaction; returns the reactions and the newest answer. */
@@ -286,16 +304,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     const a = app;
     a.double.setPermission('alice', 'write');
     const repo = 'plan-then-push';
-    const gate = path.join(stateDir, 'gate');
-    const started = path.join(stateDir, 'started');
-    // A plan of a head that has envs/prod/slow waits while the gate file exists (after saying it started).
-    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
-    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
-    const { pr, headSha: oldHead } = await openPlannedPr(
-      repo,
-      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
-      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
-    );
+    const { pr, headSha: oldHead, gate, started } = await openGatedPr(repo);
 
     // `/plan` of the old head starts and waits at the gate...
     await writeFile(gate, '');
@@ -315,7 +324,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     await rm(gate);
     await waitFor('the /plan to finish', () => a.double.commentReactions(comment.comment.id).length > 1, 120_000);
     expect(a.double.commentReactions(comment.comment.id).map((r) => r.content)).toEqual(['eyes', 'confused']);
-    const answer = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > comment.comment.id).at(-1)?.body ?? '';
+    const answer = botAnswersAfter(pr, comment.comment.id).at(-1)?.body ?? '';
     expect(answer).toContain('cancelled by a newer push');
     expect(planComment(pr)).toBe(commentOfNewHead);
     expect(oldHeadChecks()).toEqual(oldChecksBefore);
@@ -330,15 +339,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     const a = app;
     a.double.setPermission('alice', 'write');
     const repo = 'plan-then-restart';
-    const gate = path.join(stateDir, 'gate');
-    const started = path.join(stateDir, 'started');
-    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
-    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
-    const { pr, headSha } = await openPlannedPr(
-      repo,
-      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
-      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
-    );
+    const { pr, headSha, gate, started } = await openGatedPr(repo);
     const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
 
     await writeFile(gate, '');
@@ -350,7 +351,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       await a.runtime.stop();
 
       expect(a.double.commentReactions(comment.comment.id).map((r) => r.content)).toEqual(['eyes', 'confused']);
-      const answers = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > comment.comment.id);
+      const answers = botAnswersAfter(pr, comment.comment.id);
       // One answer: the interrupted-job report does not repeat what the /plan said itself.
       expect(answers.map((c) => c.body)).toEqual([
         ':warning: `/plan` was interrupted by a restart of infra-review before it finished; its plan was not published. Comment `/plan` again to plan the head.',
@@ -368,15 +369,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     const a = app;
     a.double.setPermission('alice', 'write');
     const repo = 'plan-then-lost';
-    const gate = path.join(stateDir, 'gate');
-    const started = path.join(stateDir, 'started');
-    const wait = `if [ -f slow ] && [ -f '${gate}' ]; then touch '${started}'; while [ -f '${gate}' ]; do sleep 0.1; done; fi`;
-    const config = `version: 1\nworkflows:\n  default:\n    plan:\n      - init\n      - run: ${JSON.stringify(wait)}\n      - plan\n      - show\n`;
-    const { pr, headSha } = await openPlannedPr(
-      repo,
-      { '.github/infra-review.yml': config, 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
-      { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), 'envs/prod/slow': 'yes\n' },
-    );
+    const { pr, headSha, gate, started } = await openGatedPr(repo);
     const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
 
     await writeFile(gate, '');
@@ -388,20 +381,12 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       // interrupted and reports it, as its queue's onInterrupted hook does.
       const interrupted = await a.runtime.store.recoverInterruptedJobs({ leaseMs: -60_000, exceptOwner: 'replica-b' });
       expect(interrupted.map((job) => job.kind)).toEqual(['command']);
-      const services: JobServices = {
-        store: a.runtime.store,
-        metrics: a.runtime.metrics,
-        settings: a.runtime.settings,
-        log: pino({ level: 'silent' }),
-        octokitFor: async (installationId) => (await a.probot.auth(installationId)) as GitHubClient,
-        appIdentity: async () => getAppIdentity((await a.probot.auth()) as GitHubClient),
-      };
-      await reportInterruptedJobs(services, interrupted);
+      await reportInterruptedJobs(a.runtime.jobServices(), interrupted);
       // This worker's next heartbeat learns it lost the job: the /plan stops.
       await waitFor('the lost /plan to stop', () => a.runtime.queue.runningJobs.length === 0 && a.double.commentReactions(comment.comment.id).length > 1, 30_000);
 
       expect(a.double.commentReactions(comment.comment.id).map((r) => r.content)).toEqual(['eyes', 'confused']);
-      const answers = a.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > comment.comment.id);
+      const answers = botAnswersAfter(pr, comment.comment.id);
       // One answer, the report's: the lost /plan does not repeat it nor claim a newer push replans the head.
       expect(answers).toHaveLength(1);
       expect(answers[0]!.body).toContain('Comment `/plan` to plan again');

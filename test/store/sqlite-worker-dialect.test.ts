@@ -135,7 +135,7 @@ describe('SqliteWorkerDialect (better-sqlite3 in a thread of its own)', () => {
     const db = open();
     await sql`select 1`.execute(db);
     await db.destroy();
-    await expect(sql`select 1`.execute(db)).rejects.toThrow();
+    await expect(sql`select 1`.execute(db)).rejects.toThrow('driver has already been destroyed');
   });
 
   it('does not hold the process open when nobody closes it, and finishes a write it was given', async () => {
