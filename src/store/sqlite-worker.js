@@ -57,7 +57,10 @@ export function cachedPrepare(database, capacity = STATEMENT_CACHE_SIZE) {
 export function openDatabase(file, busyTimeoutMs) {
   const database = new BetterSqlite3(file, { timeout: busyTimeoutMs });
   try {
-    database.pragma('journal_mode = WAL');
+    // Switching a new database to WAL needs a lock SQLite does not wait for (no busy handler): another
+    // process, or another store of this one, opening the same new file at the same moment makes it fail at
+    // once with SQLITE_BUSY. Wait for it as for any other lock, up to the busy timeout.
+    retryWhileBusy(() => database.pragma('journal_mode = WAL'), busyTimeoutMs);
     database.pragma('synchronous = FULL');
     database.pragma('foreign_keys = ON');
   } catch (error) {
@@ -65,6 +68,29 @@ export function openDatabase(file, busyTimeoutMs) {
     throw error;
   }
   return database;
+}
+
+/**
+ * `run()`, again every 10 ms while it fails with SQLITE_BUSY, for up to `timeoutMs`. Sleeping blocks only
+ * this thread (the database's own), never the event loop.
+ *
+ * @template T
+ * @param {() => T} run
+ * @param {number} timeoutMs
+ * @returns {T}
+ */
+function retryWhileBusy(run, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return run();
+    } catch (error) {
+      const code = /** @type {{ code?: unknown }} */ (error).code;
+      if (code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(sleeper, 0, 0, 10);
+    }
+  }
 }
 
 /**

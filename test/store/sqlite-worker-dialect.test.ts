@@ -124,6 +124,26 @@ describe('SqliteWorkerDialect (better-sqlite3 in a thread of its own)', () => {
     }
   });
 
+  it('waits, up to the busy timeout, for a lock held while it switches a new database to WAL', async () => {
+    // A new database in the default (rollback journal) mode, write-locked by another connection, as when
+    // two processes open the same new file at once: SQLite answers the WAL switch with SQLITE_BUSY at once.
+    const fresh = path.join(dir, 'fresh.sqlite');
+    const other = new BetterSqlite3(fresh);
+    other.exec('create table x (a)');
+    other.exec('begin immediate');
+    try {
+      const db = new Kysely<Tables>({ dialect: new SqliteWorkerDialect({ file: fresh, busyTimeoutMs: 5_000 }) });
+      opened.push(db);
+      const opening = sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      other.exec('commit');
+      expect((await opening).rows).toEqual([{ journal_mode: 'wal' }]);
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+  });
+
   it('says clearly that it cannot open the database', async () => {
     const missing = path.join(dir, 'missing-folder', 'x.sqlite');
     const db = new Kysely<Tables>({ dialect: new SqliteWorkerDialect({ file: missing, busyTimeoutMs: 100 }) });
