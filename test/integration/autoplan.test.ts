@@ -133,10 +133,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     const pr = { owner: OWNER, repo, number: opened.pull_request.number };
     const headSha = opened.pull_request.head.sha;
     await app.receive('pull_request', opened);
-    const [job] = await waitFor('the plan job to end', async () => {
-      const jobs = await app.runtime.store.listJobSummaries({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' });
-      return jobs.length > 0 && jobs.every((entry) => entry.status !== 'queued' && entry.status !== 'running') ? jobs : undefined;
-    });
+    const [job] = await app.endedJobs(OWNER, repo, pr.number, 'plan');
 
     // An expected failure, reported to the user: not a job that failed unexpectedly.
     expect(job?.status).toBe('succeeded');
@@ -171,10 +168,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     await double.pushCommit(OWNER, repo, 'main', { '.github/INFRAOWNERS': null, '.github/INFRAOWNERS/x': 'x\n' }, 'Oops');
 
     await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
-    const jobs = await waitFor('the approval job to end', async () => {
-      const all = await app.runtime.store.listJobSummaries({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'approval' });
-      return all.length > 0 && all.every((entry) => entry.status !== 'queued' && entry.status !== 'running') ? all : undefined;
-    });
+    const jobs = await app.endedJobs(OWNER, repo, pr.number, 'approval');
     expect(jobs.map((job) => job.status)).toEqual(['succeeded']);
     const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
     expect(approval?.conclusion).toBe('failure');
@@ -192,7 +186,7 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     const callsBefore = standinCalls(standinLog()).length;
     const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
 
-    const [job] = await app.runtime.store.listJobSummaries({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' });
+    const [job] = await app.endedJobs(OWNER, repo, pr.number, 'plan');
     expect(job?.status).toBe('succeeded');
     expect(check.conclusion).toBe('failure');
     expect(check.output.title).toBe('Unreadable .github/infra-review.yml');

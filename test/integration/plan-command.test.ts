@@ -172,6 +172,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     // 299 documentation files besides the project's: the plan result lists every changed path (about 25 KB of JSON).
     const docs = Object.fromEntries(Array.from({ length: 299 }, (_, index) => [`docs/runbooks/infrastructure/environment-notes/page-${String(index).padStart(3, '0')}.md`, `page ${index}\n`]));
     const { pr, headSha } = await openPlannedPr(repo, { 'envs/prod/main.tf': project(statePath('prod'), 'v1') }, { 'envs/prod/main.tf': project(statePath('prod'), 'v2'), ...docs });
+    await a.endedJobs(OWNER, repo, pr.number, 'plan');
     const job = (await a.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'plan' }))[0]!;
     expect(job.result).toMatchObject({ outcome: 'published', headSha });
     expect((job.result as { files: unknown[] }).files).toHaveLength(300);
@@ -328,8 +329,8 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(answer).toContain('cancelled by a newer push');
     expect(planComment(pr)).toBe(commentOfNewHead);
     expect(oldHeadChecks()).toEqual(oldChecksBefore);
-    const job = (await a.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, pr: pr.number, kind: 'command' }))[0]!;
-    expect(job.status).toBe('superseded');
+    const [job] = await a.endedJobs(OWNER, repo, pr.number, 'command');
+    expect(job?.status).toBe('superseded');
     // The stopped /plan left no new plan of the old head (newest first: its own, stopped at the gate; the autoplan's).
     expect((await a.runtime.store.listPlans({ repo: `${OWNER}/${repo}`, pr: pr.number, headSha: oldHead })).map((plan) => plan.status)).toEqual(['failed', 'planned']);
   });

@@ -6,7 +6,8 @@ import { Probot, ProbotOctokit } from 'probot';
 import { createApp } from '../../../src/index.js';
 import type { Runtime } from '../../../src/runtime/start-runtime.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { STANDIN, latestCheckRun } from '../../e2e/harness/e2e-helpers.js';
+import { STANDIN, latestCheckRun, waitFor } from '../../e2e/harness/e2e-helpers.js';
+import type { JobKind, JobSummary } from '../../../src/store/store.js';
 import { GitHubDouble } from '../../e2e/harness/github-double.js';
 import { generateAppKey } from '../../e2e/harness/start-app.js';
 
@@ -29,6 +30,11 @@ export interface AppUnderTest {
   receive(name: string, payload: unknown): Promise<void>;
   /** The newest check run named `name` on `headSha` of `owner/repo`. */
   check(owner: string, repo: string, headSha: string, name: string): ReturnType<GitHubDouble['checkRunsFor']>[number] | undefined;
+  /**
+   * The PR's jobs of `kind`, once there is one and none is queued or running. A job publishes its checks and
+   * comments before it records its own end, so a test that reads job status after seeing a check waits here.
+   */
+  endedJobs(owner: string, repo: string, pr: number, kind: JobKind): Promise<JobSummary[]>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +71,11 @@ export async function startAppUnderTest(options: { env?: Record<string, string>;
       await probot.receive({ id: `delivery-${deliveries}`, name, payload } as Parameters<Probot['receive']>[0]);
     },
     check: (owner, repo, headSha, name) => latestCheckRun(double, { owner, repo }, headSha, name),
+    endedJobs: (owner, repo, pr, kind) =>
+      waitFor(`the ${kind} jobs of ${owner}/${repo}#${pr} to end`, async () => {
+        const jobs = await started.store.listJobSummaries({ repo: `${owner}/${repo}`, pr, kind });
+        return jobs.length > 0 && jobs.every((job) => job.status !== 'queued' && job.status !== 'running') ? jobs : undefined;
+      }),
     stop: async () => {
       await started.stop();
       await double.stop();
