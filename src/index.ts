@@ -5,6 +5,7 @@ import { Runtime } from './runtime/start-runtime.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { instrumentOctokit } from './observability/instrument-octokit.js';
 import { createHealthRoutes } from './http/health-routes.js';
+import { keepConnectionsAlive } from './http/keep-alive.js';
 import { handlePullRequest } from './handlers/pull-request.js';
 import { handlePullRequestReview } from './handlers/pull-request-review.js';
 import { handleIssueComment } from './handlers/issue-comment.js';
@@ -56,6 +57,8 @@ export function createApp(options: AppOptions = {}) {
       log.debug({ err: error }, 'no HTTP server: health and metrics routes not mounted');
     }
     if (serving) {
+      // Probot's server keeps Node's 5 s keep-alive: shorter than a load balancer's idle timeout (502s).
+      keepConnectionsAlive(settings.httpKeepAliveMs, () => log.debug({ keepAliveMs: settings.httpKeepAliveMs }, 'HTTP keep-alive timeout set'));
       // Finish or hand back running jobs and close the database before the process ends.
       const shutdown = (signal: NodeJS.Signals) => {
         log.info({ signal }, 'stopping workers and closing the store');

@@ -18,6 +18,8 @@ export interface RuntimeSettings {
   planRetentionDays: number;
   /** SHUTDOWN_GRACE_SECONDS: on SIGTERM, how long running jobs may finish before they are stopped and marked interrupted. Default 25. */
   shutdownGraceMs: number;
+  /** HTTP_KEEP_ALIVE_SECONDS: how long the server keeps an idle client connection open; above the load balancer's idle timeout. Default 65. */
+  httpKeepAliveMs: number;
   /** The environment the IaC steps and git start from (the runner reads IAC_BINARY and PATH from it). */
   baseEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -51,6 +53,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
       .filter(Boolean),
     planRetentionDays: positiveInt('PLAN_RETENTION_DAYS', 30, 3650),
     shutdownGraceMs: positiveInt('SHUTDOWN_GRACE_SECONDS', 25, 3600) * 1000,
+    httpKeepAliveMs: positiveInt('HTTP_KEEP_ALIVE_SECONDS', 65, 3600) * 1000,
     baseEnv: env,
     ...(databaseUrl ? { databaseUrl } : {}),
   };

@@ -27,7 +27,7 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('API budget of the built 
     scratch = await mkdtemp(path.join(tmpdir(), 'e2e-budget-'));
     double = await GitHubDouble.start({ appId: APP_ID, appPublicKey: key.publicKey });
     app = await RunningApp.start({ gheHost: double.host, appId: APP_ID, privateKey: key.privateKey, webhookSecret: SECRET, logLevel: 'warn', env: { IAC_BINARY: STANDIN } });
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await app?.dispose();

@@ -74,6 +74,17 @@ describe.skipIf(!isAppBuilt())('e2e harness: the built app against the GitHub do
     expect(double.requests()).toEqual([]);
   });
 
+  it('keeps idle client connections open for HTTP_KEEP_ALIVE_SECONDS (65 s), not Node\'s 5 s', async () => {
+    // The first request tunes the server; every later response announces the timeout it keeps.
+    await fetch(`${app.url}/healthz`);
+    const health = await fetch(`${app.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(health.headers.get('keep-alive')).toBe('timeout=65');
+    const webhook = await deliver(app.url, { name: 'ping', payload: { zen: 'Keep it logically awesome.', hook_id: 1 }, secret: SECRET });
+    expect(webhook.status).toBe(200);
+    expect(webhook.headers.get('keep-alive')).toBe('timeout=65');
+  });
+
   it('serves git fetch over smart HTTP to a valid installation token only', async () => {
     const head = await double.resolveRef('acme', 'infra', 'refs/pull/1/head');
     const token = double.issueInstallationToken('acme');

@@ -65,7 +65,7 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('hostile input against th
       logLevel: 'debug',
       env: { IAC_BINARY: STANDIN, IAC_STANDIN_LOG: standinLog, IAC_PASS_ENV: 'IAC_STANDIN_LOG' },
     });
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await app?.dispose();

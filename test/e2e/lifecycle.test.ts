@@ -100,7 +100,7 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('the PR lifecycle through
     }));
     double.setPermission('alice', 'write');
     double.setPermission('bob', 'write');
-  }, 30_000);
+  });
 
   afterAll(async () => {
     await store?.close();

@@ -23,6 +23,7 @@ export interface Delivery {
 export interface DeliveryResult {
   id: string;
   status: number;
+  headers: Headers;
   body: string;
 }
 
@@ -40,5 +41,5 @@ export async function deliver(appUrl: string, delivery: Delivery): Promise<Deliv
   const signature = delivery.signature === undefined ? signPayload(delivery.secret, body) : delivery.signature;
   if (signature !== null) headers['x-hub-signature-256'] = signature;
   const response = await fetch(new URL(delivery.path ?? DEFAULT_WEBHOOK_PATH, appUrl), { method: 'POST', headers, body });
-  return { id, status: response.status, body: await response.text() };
+  return { id, status: response.status, headers: response.headers, body: await response.text() };
 }
