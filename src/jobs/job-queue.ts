@@ -8,7 +8,14 @@ import type { Job, JobFinalStatus, NewJob, Store } from '../store/store.js';
  */
 export type JobHandler = (job: Job, signal: AbortSignal) => Promise<unknown>;
 
-export type InterruptedHook = (jobs: Job[]) => void | Promise<void>;
+/**
+ * Why jobs were marked interrupted. `shutdown`: this queue's `stop()` stopped them after the grace period.
+ * `abandoned`: their worker stopped heartbeating (at start-up or in a later sweep); the store cannot tell a
+ * crash, a restart and a worker still running but cut off from the database apart.
+ */
+export type InterruptedCause = 'shutdown' | 'abandoned';
+
+export type InterruptedHook = (jobs: Job[], cause: InterruptedCause) => void | Promise<void>;
 
 /** Told when a job starts and ends in this process (metrics, logs). Must not throw; errors are logged. */
 export interface JobObserver {
@@ -186,7 +193,7 @@ export class JobQueue {
     const jobs = await this.store.recoverInterruptedJobs({ leaseMs: this.leaseMs, exceptOwner: this.owner });
     if (jobs.length > 0) {
       this.logger.warn({ jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, repo: j.repo, pr: j.pr })) }, 'jobs interrupted by a stopped worker');
-      await this.callHooks(jobs);
+      await this.callHooks(jobs, 'abandoned');
     }
     return jobs;
   }
@@ -311,7 +318,8 @@ export class JobQueue {
     this.observe(() => this.observer.finished?.(job, status, Date.now() - startedAt));
     try {
       const finished = await this.store.finishJob(job.id, this.owner, { status, error, result });
-      if (finished?.status === 'interrupted') await this.callHooks([finished]);
+      // Only a shutdown stop ends a job here as 'interrupted' (superseded and lost ones are not).
+      if (finished?.status === 'interrupted') await this.callHooks([finished], 'shutdown');
       if (status === 'failed') this.logger.warn({ job: job.id, kind: job.kind, repo: job.repo, pr: job.pr, error }, 'job failed');
     } catch (thrown) {
       // The lease will expire and another worker will report it as interrupted.
@@ -347,10 +355,10 @@ export class JobQueue {
     }
   }
 
-  private async callHooks(jobs: Job[]): Promise<void> {
+  private async callHooks(jobs: Job[], cause: InterruptedCause): Promise<void> {
     for (const hook of [...this.hooks]) {
       try {
-        await hook(jobs);
+        await hook(jobs, cause);
       } catch (error) {
         this.logger.error({ err: errorText(error), jobs: jobs.map((j) => j.id) }, 'onInterrupted hook failed');
       }

@@ -4,13 +4,21 @@ import { createJobContext } from './job-context.js';
 import { CHECK_APPLY, CHECK_PLAN, ensureCheckRun } from '../github/ensure-check-run.js';
 import { postComment } from '../github/post-comment.js';
 import type { CommentCommandPayload } from './job-payloads.js';
+import type { InterruptedCause } from './job-queue.js';
 
 /**
- * Jobs that were running when their process died: say so where people look (a failed check and a
- * comment) and in the audit trail. An interrupted apply or rollback is never re-run automatically:
- * its real outcome is unknown until someone looks at the state.
+ * What stopped the job, as far as we know. A shutdown we ran ourselves; an abandoned job only stopped
+ * heartbeating, and whether its process restarted, crashed or lost the database is not recorded anywhere.
  */
-export async function reportInterruptedJobs(services: JobServices, jobs: Job[]): Promise<void> {
+const STOPPED_ANSWERING = 'infra-review was restarted, crashed, or lost contact with its database';
+
+/**
+ * Jobs that were running when their process shut down or stopped answering: say so where people look (a
+ * failed check and a comment) and in the audit trail. An interrupted apply or rollback is never re-run
+ * automatically: its real outcome is unknown until someone looks at the state.
+ */
+export async function reportInterruptedJobs(services: JobServices, jobs: Job[], cause: InterruptedCause): Promise<void> {
+  const shutdown = cause === 'shutdown';
   for (const job of jobs) {
     const payload = (job.payload ?? {}) as { installationId?: number; owner?: string; repo?: string };
     // A `/plan` comment plans like a plan job: it changes nothing, and planning again is safe.
@@ -21,9 +29,9 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
       pr: job.pr,
       actor: 'infra-review',
       action: `job:interrupted:${job.kind}`,
-      reason: `job ${job.id} (${job.command}) was running when its worker stopped; it is not re-run automatically`,
+      reason: `job ${job.id} (${job.command}) was running when its worker ${shutdown ? 'shut down' : `stopped answering (${STOPPED_ANSWERING})`}; it is not re-run automatically`,
     });
-    services.log.error({ jobId: job.id, kind: job.kind, repo: job.repo, pr: job.pr }, 'job interrupted by a crash or restart');
+    services.log.error({ jobId: job.id, kind: job.kind, repo: job.repo, pr: job.pr, cause }, 'job interrupted by a crash or restart');
     // A re-run of a fork PR's check is queued before its PR is known (pr 0): there is no PR to tell.
     if (!payload.installationId || !payload.owner || !payload.repo || job.pr <= 0) continue;
     try {
@@ -37,7 +45,7 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
           status: 'completed',
           conclusion: 'failure',
           title: 'Plan interrupted',
-          summary: 'The plan was interrupted by a restart of infra-review. Comment `/plan` to plan again.',
+          summary: `The plan was interrupted${shutdown ? ' by a restart of infra-review' : `: the worker running it stopped answering (${STOPPED_ANSWERING})`}. Comment \`/plan\` to plan again.`,
         });
       }
       if (mutating && job.headSha) {
@@ -48,7 +56,7 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
           status: 'completed',
           conclusion: 'failure',
           title: 'Command interrupted',
-          summary: `\`${job.command}\` was interrupted by a restart of infra-review. Its outcome is unknown: check the project's state, then run \`/plan\`.`,
+          summary: `\`${job.command}\` was interrupted${shutdown ? ' by a restart of infra-review' : `: the worker running it stopped answering (${STOPPED_ANSWERING})`}. Its outcome is unknown: check the project's state, then run \`/plan\`.`,
         });
       }
       // A `/plan` stopped by a shutdown answered that itself (interrupted by a restart: comment `/plan` again).
@@ -57,7 +65,9 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[]):
         ctx.octokit,
         repo,
         job.pr,
-        `:warning: **infra-review was restarted while ${describe(job)} was running.** It was marked interrupted and ${
+        `:warning: ${
+          shutdown ? `**infra-review was restarted while ${describe(job)} was running.**` : `**The worker running ${describe(job)} stopped answering** (${STOPPED_ANSWERING}).`
+        } It was marked interrupted and ${
           mutating ? 'will not be re-run automatically: its outcome is unknown. Check the state of the affected projects, then comment `/plan` and decide whether to `/apply` again.' : 'was not finished. Comment `/plan` to plan again.'
         }`,
       );

@@ -113,7 +113,7 @@ export class Runtime {
         concurrency: this.settings.workerConcurrency,
         shutdownGraceMs: this.settings.shutdownGraceMs,
         logger: this.log,
-        onInterrupted: (jobs: Job[]) => reportInterruptedJobs(this.services(store), jobs),
+        onInterrupted: (jobs: Job[], cause) => reportInterruptedJobs(this.services(store), jobs, cause),
         observer: {
           started: (job) => this.metrics.jobsRunning.inc({ kind: job.kind }),
           finished: (job, status, durationMs) => {

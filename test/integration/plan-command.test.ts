@@ -382,7 +382,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       // interrupted and reports it, as its queue's onInterrupted hook does.
       const interrupted = await a.runtime.store.recoverInterruptedJobs({ leaseMs: -60_000, exceptOwner: 'replica-b' });
       expect(interrupted.map((job) => job.kind)).toEqual(['command']);
-      await reportInterruptedJobs(a.runtime.jobServices(), interrupted);
+      await reportInterruptedJobs(a.runtime.jobServices(), interrupted, 'abandoned');
       // This worker's next heartbeat learns it lost the job: the /plan stops.
       await waitFor('the lost /plan to stop', () => a.runtime.queue.runningJobs.length === 0 && a.double.commentReactions(comment.comment.id).length > 1, 30_000);
 
@@ -392,7 +392,15 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       expect(answers).toHaveLength(1);
       expect(answers[0]!.body).toContain('Comment `/plan` to plan again');
       expect(answers[0]!.body).not.toContain('newer push');
+      // Nobody knows whether infra-review was restarted: the worker only stopped answering the store.
+      expect(answers[0]!.body).toContain(
+        '**The worker running a `/plan` of ' + headSha.slice(0, 7) + ' stopped answering** (infra-review was restarted, crashed, or lost contact with its database).',
+      );
+      expect(answers[0]!.body).not.toContain('infra-review was restarted while');
       expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.output.title).toBe('Plan interrupted');
+      expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.output.summary).toBe(
+        'The plan was interrupted: the worker running it stopped answering (infra-review was restarted, crashed, or lost contact with its database). Comment `/plan` to plan again.',
+      );
       expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title).toBe(applyCheckBefore);
       expect((await a.runtime.store.getJob(interrupted[0]!.id))?.status).toBe('interrupted');
     } finally {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobQueue, JobStoppedError } from '../../src/jobs/job-queue.js';
-import type { JobQueueOptions } from '../../src/jobs/job-queue.js';
+import type { InterruptedCause, JobQueueOptions } from '../../src/jobs/job-queue.js';
 import type { Job, JobStatus, Store } from '../../src/store/store.js';
 import { ENGINES } from '../store/engines.js';
 import type { EngineHandle } from '../store/engines.js';
@@ -338,13 +338,16 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
       await store.claimJob('elsewhere:4242:deadbeef', ['apply']);
       const apply = await store.recordApplyStart({ kind: 'apply', repo, pr: 1, project: 'prod', workspace: 'default', sha: 'a1', actor: 'alice', jobId: job.id });
       const reported: Job[] = [];
+      const causes: InterruptedCause[] = [];
       const ran: number[] = [];
-      const q = queue(store, { leaseMs: 1_000, heartbeatMs: 50, onInterrupted: (jobs) => void reported.push(...jobs) });
+      const q = queue(store, { leaseMs: 1_000, heartbeatMs: 50, onInterrupted: (jobs, cause) => void (reported.push(...jobs), causes.push(cause)) });
       q.register('apply', async (j) => void ran.push(j.id));
       await q.start(); // the heartbeat is still fresh: nothing yet
       expect(reported).toEqual([]);
       await waitFor('the lease to expire and the sweep to report it', () => reported.length > 0);
       expect(reported.map((j) => [j.id, j.status])).toEqual([[job.id, 'interrupted']]);
+      // Abandoned: this queue cannot tell a crash, a restart and a worker cut off from the store apart.
+      expect(causes).toEqual(['abandoned']);
       expect(await store.getApply(apply.id)).toMatchObject({ outcome: 'interrupted' });
       expect(await q.recoverInterrupted()).toEqual([]);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -387,8 +390,9 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
 
     it('on stop, aborts jobs still running after the grace period and reports them interrupted', async () => {
       const reported: Job[] = [];
+      const causes: InterruptedCause[] = [];
       const q = queue(store, { shutdownGraceMs: 0 });
-      q.onInterrupted((jobs) => void reported.push(...jobs));
+      q.onInterrupted((jobs, cause) => void (reported.push(...jobs), causes.push(cause)));
       const g = gate();
       q.register('apply', g.handler);
       await q.start();
@@ -398,6 +402,7 @@ describe.each(ENGINES)('job queue on $name', (factory) => {
       expect(g.aborted[0]?.reason).toMatchObject({ reason: 'shutdown' });
       expect((await store.getJob(job.id))?.status).toBe('interrupted');
       expect(reported.map((j) => j.id)).toEqual([job.id]);
+      expect(causes).toEqual(['shutdown']);
     });
   });
 
