@@ -50,7 +50,14 @@ export async function refreshApprovals(
       // A config or policy path that is not a readable file is the user's to fix: the check says so (as the plan job's does).
       if (!(error instanceof BaseFileError) || options.signal?.aborted) throw error;
       ctx.log.warn({ err: error, file: error.path, problem: error.problem }, 'a config or policy file on the base branch is not readable; approvals not evaluated');
-      if (publish) await failApprovalCheck(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals cannot be evaluated while ${describeBaseFileError(error, ref.baseRef)}.` }, options.checks);
+      if (publish) {
+        const why = `cannot be evaluated while ${describeBaseFileError(error, ref.baseRef)}`;
+        await failApprovalCheck(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals ${why}.` }, options.checks);
+        // The plan comment's approval line must not keep showing the status from before (as below, only with a plan comment).
+        if (await readHeadPlanState(ctx.services.store, ref)) {
+          await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', `❌ **Approvals:** ${why}.`, { botLogin: ctx.botLogin });
+        }
+      }
       return undefined;
     }
   }

@@ -163,8 +163,9 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
       'envs/prod/main.tf': `${backend(state('dir-owners-review-prod'))}${parameter('release', 'v1')}`,
     });
     await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('dir-owners-review-prod'))}${parameter('release', 'v2')}` }, 'Release');
-    const { pr, headSha, check } = await openAndPlan(repo, 'release');
+    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
     expect(check.conclusion).toBe('success');
+    expect(planComment).toContain('<!-- infra-review:approval -->\n⏳ **Approvals:** 0 of 1 requirement met; `/envs/` (line 1): 1 more from `@bob`.');
     await double.pushCommit(OWNER, repo, 'main', { '.github/INFRAOWNERS': null, '.github/INFRAOWNERS/x': 'x\n' }, 'Oops');
 
     await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
@@ -174,6 +175,12 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(approval?.conclusion).toBe('failure');
     expect(approval?.output.title).toBe('Unreadable .github/INFRAOWNERS');
     expect(approval?.output.summary).toContain('`.github/INFRAOWNERS` on `main` cannot be read (.github/INFRAOWNERS is a directory, expected a file)');
+    // The plan comment's approval line says the same as the check, not the status before the review.
+    const after = double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
+    expect(after).toContain(
+      '<!-- infra-review:approval -->\n❌ **Approvals:** cannot be evaluated while `.github/INFRAOWNERS` on `main` cannot be read (.github/INFRAOWNERS is a directory, expected a file).\n<!-- /infra-review:approval -->',
+    );
+    expect(after).not.toContain('⏳ **Approvals:**');
   });
 
   it('plans nothing and says so when the base config is over 1 MB; the job ends normally', async () => {
