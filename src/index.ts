@@ -9,7 +9,7 @@ import { keepConnectionsAlive } from './http/keep-alive.js';
 import { handlePullRequest } from './handlers/pull-request.js';
 import { handlePullRequestReview } from './handlers/pull-request-review.js';
 import { handleIssueComment } from './handlers/issue-comment.js';
-import { handleCheckRunRerequested, handleCheckSuiteRerequested } from './handlers/check-rerequested.js';
+import { handleCheckRunRerequested, handleCheckSuiteRerequested, isOtherAppsCheckRun } from './handlers/check-rerequested.js';
 
 export interface AppOptions {
   /** Injected by tests; the server uses the environment. */
@@ -45,7 +45,9 @@ export function createApp(options: AppOptions = {}) {
     probot.on('pull_request_review', track('pull_request_review', async (context) => handlePullRequestReview(context, await runtime.queueForDelivery())));
     probot.on('issue_comment', track('issue_comment', async (context) => handleIssueComment(context, await runtime.queueForDelivery())));
     // The "Re-run" buttons GitHub shows on our check runs and suite.
-    probot.on('check_run', track('check_run', async (context) => handleCheckRunRerequested(context, await runtime.queueForDelivery())));
+    // Other apps' check runs (GitHub sends them to every app) are answered at once: they never wait for, or fail on, the store.
+    const checkRun = async (context: Context<'check_run'>) => (isOtherAppsCheckRun(context.payload) ? 'other_app' : handleCheckRunRerequested(context, await runtime.queueForDelivery()));
+    probot.on('check_run', track('check_run', checkRun));
     probot.on('check_suite', track('check_suite', async (context) => handleCheckSuiteRerequested(context, await runtime.queueForDelivery())));
 
     // Probot passes addHandler when a server runs the app; unit tests load the app without one.

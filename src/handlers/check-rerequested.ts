@@ -11,15 +11,26 @@ interface AttachedPullRequest {
 }
 
 /**
+ * A check run infra-review did not create: not one of its three checks (or no app at all). GitHub sends
+ * the `check_run` events of every app's runs (a CI's `build`, ...) to every app subscribed to them; they
+ * are never ours to act on. Pure: decided from the payload alone, before the store is needed.
+ */
+export function isOtherAppsCheckRun(payload: Context<'check_run'>['payload']): boolean {
+  const run = payload.check_run;
+  return !run.app || !isCheckName(run.name);
+}
+
+/**
  * `check_run.rerequested`: someone clicked "Re-run" on one of our three check runs. Only enqueues;
  * the job checks that the run is our app's, finds the PR and re-plans, re-evaluates approvals or
- * republishes the apply status (never applies). Every other action, and other apps' checks, are ignored.
+ * republishes the apply status (never applies). Other apps' runs are `other_app`; every other action
+ * on ours (created, completed, ...) is ignored.
  */
-export async function handleCheckRunRerequested(context: Context<'check_run'>, queue: JobQueue): Promise<'queued' | 'ignored'> {
+export async function handleCheckRunRerequested(context: Context<'check_run'>, queue: JobQueue): Promise<'queued' | 'ignored' | 'other_app'> {
   const { payload } = context;
-  if (payload.action !== 'rerequested') return 'ignored';
   const run = payload.check_run;
-  if (!isCheckName(run.name) || !run.app) return 'ignored';
+  if (!isCheckName(run.name) || !run.app) return 'other_app';
+  if (payload.action !== 'rerequested') return 'ignored';
   return enqueueRerun(context, queue, {
     check: run.name,
     headSha: run.head_sha,

@@ -44,7 +44,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     webhookDeliveries: new Counter({
       name: 'infra_review_webhook_deliveries_total',
-      help: 'Webhook deliveries received, by event and outcome (queued, ignored, duplicate, failed).',
+      help: "Webhook deliveries received, by event and outcome (queued, ignored, duplicate, failed; other_app: another app's check run).",
       labelNames: ['event', 'outcome'],
       registers,
     }),
