@@ -66,6 +66,12 @@ export async function refreshApprovals(
     if (publish) {
       const summary = `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`;
       await failApprovalCheck(ctx, ref, { title: `Invalid ${CONFIG_FILE}`, summary }, options.checks);
+      // A review or Re-run (config read here, not by a plan job that says so itself): the plan comment's approval
+      // line must not keep showing the status from before (as below, only with a plan comment).
+      if (!options.trusted && (await readHeadPlanState(ctx.services.store, ref))) {
+        const line = `❌ **Approvals:** cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid (see the \`${CHECK_APPROVAL}\` check).`;
+        await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', line, { botLogin: ctx.botLogin });
+      }
     }
     return undefined;
   }

@@ -183,6 +183,29 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(after).not.toContain('⏳ **Approvals:**');
   });
 
+  it('fails the approval check and updates the plan comment\'s approval line when a review comes after the base config became invalid', async () => {
+    const repo = 'invalid-config-review';
+    await double.createRepo(OWNER, repo, {
+      '.github/INFRAOWNERS': '/envs/  @bob\n',
+      'envs/prod/main.tf': `${backend(state('invalid-config-review-prod'))}${parameter('release', 'v1')}`,
+    });
+    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('invalid-config-review-prod'))}${parameter('release', 'v2')}` }, 'Release');
+    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
+    expect(check.conclusion).toBe('success');
+    expect(planComment).toContain('⏳ **Approvals:**');
+    await double.pushCommit(OWNER, repo, 'main', { '.github/infra-review.yml': 'version: 1\napply:\n  requirements: [approved\n' }, 'Oops');
+
+    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    const jobs = await app.endedJobs(OWNER, repo, pr.number, 'approval');
+    expect(jobs.map((job) => job.status)).toEqual(['succeeded']);
+    const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
+    expect(approval?.conclusion).toBe('failure');
+    expect(approval?.output.title).toBe('Invalid .github/infra-review.yml');
+    const after = double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
+    expect(after).toContain('<!-- infra-review:approval -->\n❌ **Approvals:** cannot be evaluated while `.github/infra-review.yml` on `main` is invalid (see the `infra-review/approval` check).\n<!-- /infra-review:approval -->');
+    expect(after).not.toContain('⏳ **Approvals:**');
+  });
+
   it('plans nothing and says so when the base config is over 1 MB; the job ends normally', async () => {
     const repo = 'huge-config';
     await double.createRepo(OWNER, repo, {
