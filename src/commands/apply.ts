@@ -9,7 +9,6 @@ import type { PolicyFile } from '../jobs/read-base-files.js';
 import { describeOversizedPlan, readHeadPlanState } from '../jobs/head-plan-state.js';
 import { readApplyCheckFacts } from '../jobs/read-apply-check-facts.js';
 import type { PullRequestState } from '../github/get-pull-request.js';
-import { getBranchSha } from '../github/get-check-run.js';
 import { compareCommits } from '../github/compare-commits.js';
 import { CHECK_APPLY, CHECK_PLAN, HeadCheckRuns, ensureCheckRun } from '../github/ensure-check-run.js';
 import { mergePullRequest } from '../github/merge-pull-request.js';
@@ -38,6 +37,11 @@ export interface RunApplyInput {
   config: InfraReviewConfig;
   /** The policy file read with `config` from the base commit (null: none there). */
   policyFile: PolicyFile | null;
+  /**
+   * The base commit `config` and `policyFile` were read from: the base branch's tip, fetched over git at the
+   * job's start (TrustedFilesAtCommit.baseSha). `undiverged` compares the plan's base with it.
+   */
+  baseSha: string;
   actor: string;
   projects: string[];
   signal: AbortSignal;
@@ -127,7 +131,10 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
   const checks = new HeadCheckRuns(ctx.octokit, repo, ref.headSha, ctx.app.id);
   const evaluation = enforced.approved ? await refreshApprovals(ctx, ref, { trusted: { config: { config }, policyFile: input.policyFile }, checks }) : undefined;
   const planCheck = await checks.latest(CHECK_PLAN);
-  const baseSha = await getBranchSha(ctx.octokit, repo, ref.baseRef);
+  // Where the base branch is: the tip this job fetched over git and read the config and policy from, not a
+  // second look through the REST API. The rules and the base `undiverged` checks are then one commit; a base
+  // that moves after this fetch is not seen, as one that moves while the apply runs never was.
+  const baseSha = input.baseSha;
   const otherDirs = known.map((project) => project.dir);
   const prepared: { target: ProjectTarget & { hasChanges?: boolean }; plan: PlanRecord; planBytes: Buffer }[] = [];
   const refusals: { project: string; unmet: UnmetRequirement[] }[] = [];

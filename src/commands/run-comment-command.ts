@@ -17,7 +17,7 @@ import { runApply } from './apply.js';
 import { runRollback } from './rollback.js';
 import { runUnlock } from './unlock.js';
 import { JobStoppedError, type StopReason } from '../jobs/job-queue.js';
-import { BaseFileError, loadTrustedFiles, type TrustedFiles } from '../jobs/read-base-files.js';
+import { BaseFileError, loadTrustedFiles, type TrustedFilesAtCommit } from '../jobs/read-base-files.js';
 
 /** What the `command` job stores as its result. */
 export interface CommandOutcome {
@@ -79,7 +79,8 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
   };
   // Config and policy from the base branch's tip, over git, as the autoplan reads them (never the head, never
   // the contents API). getPullRequest above was the job's first request: the installation token is cached.
-  let trusted: TrustedFiles;
+  // `/apply` checks `undiverged` against this same commit (trusted.baseSha).
+  let trusted: TrustedFilesAtCommit;
   try {
     trusted = await loadTrustedFiles(ctx, ref, signal);
   } catch (error) {
@@ -132,7 +133,7 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         return { command: 'plan', outcome: 'succeeded', plan: result };
       }
       case 'apply': {
-        const result = await runApply(ctx, { ref, pr, config, policyFile: trusted.policyFile, actor: payload.actor, projects: command.projects, signal });
+        const result = await runApply(ctx, { ref, pr, config, policyFile: trusted.policyFile, baseSha: trusted.baseSha, actor: payload.actor, projects: command.projects, signal });
         return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'apply');
       }
       case 'rollback': {

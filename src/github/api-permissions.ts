@@ -123,12 +123,6 @@ export const API_PERMISSIONS = {
     usedBy: ['findOpenPullRequestsForHead'],
     note: 'A re-run check of a fork PR names no PR: the open PRs are searched for its head SHA.',
   },
-  'GET /repos/{owner}/{repo}/git/ref/{ref}': {
-    permission: 'contents',
-    level: 'read',
-    usedBy: ['getBranchSha'],
-    note: 'Where the base branch is now, for the "base diverged" apply requirement.',
-  },
   'GET /app': {
     permission: null,
     level: null,

@@ -53,6 +53,15 @@ export interface TrustedFiles {
   policyFile: PolicyFile | null;
 }
 
+/** `TrustedFiles` as read from a fetched base commit, with that commit. */
+export interface TrustedFilesAtCommit extends TrustedFiles {
+  /**
+   * The base branch's tip the files were read from. A job that decides anything else about the base
+   * (`/apply`'s `undiverged`) uses this commit, so that one base commit is both the rules and the base checked.
+   */
+  baseSha: string;
+}
+
 export interface FetchBaseCommitInput {
   cloneUrl: string;
   /** The PR's base branch (`pull_request.base.ref`): its tip now. */
@@ -101,10 +110,10 @@ export async function fetchBaseCommit(input: FetchBaseCommitInput): Promise<Base
 }
 
 /** The config (parsed, errors as values) and the policy file of a fetched base commit: the one way both are read. */
-export async function readTrustedFiles(base: BaseCommit): Promise<TrustedFiles> {
+export async function readTrustedFiles(base: BaseCommit): Promise<TrustedFilesAtCommit> {
   const config = parseConfig(await base.read(CONFIG_FILE), CONFIG_FILE);
-  if ('errors' in config) return { config, policyFile: null };
-  return { config, policyFile: await base.readFirst(policyFileCandidates(config.config.approvals)) };
+  if ('errors' in config) return { config, policyFile: null, baseSha: base.sha };
+  return { config, policyFile: await base.readFirst(policyFileCandidates(config.config.approvals)), baseSha: base.sha };
 }
 
 /**
@@ -112,7 +121,7 @@ export async function readTrustedFiles(base: BaseCommit): Promise<TrustedFiles> 
  * re-evaluation): the base tip is fetched into a workspace of its own, removed afterwards. Call it after the
  * job's first REST request (see JobContext.installationToken).
  */
-export async function loadTrustedFiles(ctx: JobContext, ref: Pick<PullRequestRef, 'cloneUrl' | 'baseRef'>, signal?: AbortSignal): Promise<TrustedFiles> {
+export async function loadTrustedFiles(ctx: JobContext, ref: Pick<PullRequestRef, 'cloneUrl' | 'baseRef'>, signal?: AbortSignal): Promise<TrustedFilesAtCommit> {
   const token = await ctx.installationToken();
   const { settings } = ctx.services;
   return withWorkspace(

@@ -426,6 +426,34 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(a.double.requests({ kind: 'git' }).length).toBeGreaterThan(0);
   });
 
+  it('refuses /apply when the base branch changed the project after the plan (undiverged), judged against the base commit fetched for config, with no REST lookup of the branch', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('bob', 'write');
+    const config = 'apply:\n  requirements:\n    approved: false\n';
+    const { pr, state } = await plannedPr('diverged', config, { a: 'v1' }, { a: 'v2' });
+    const planBase = (await a.runtime.store.listPlans({ repo: `${OWNER}/diverged`, pr: pr.number }))[0]?.baseSha;
+    // After the plan, another change lands on main inside envs/prod.
+    const movedBase = await a.double.pushCommit(OWNER, 'diverged', 'main', { 'envs/prod/extra.tf': 'locals {\n  x = 1\n}\n' }, 'Touch prod on main');
+    a.double.clearRequests();
+
+    const refused = await command(pr, 'bob', '/apply');
+    expect(refused.reactions).toEqual(['eyes', 'confused']);
+    expect(refused.answer).toContain('**undiverged**');
+    expect(refused.answer).toContain('`envs/prod/extra.tf`');
+    expect(await stateValues(state)).toEqual({});
+    // The base's tip came from the git fetch that read the config, not from GET git/ref: the comparison runs from the plan's base to that commit.
+    expect(a.double.requests({ path: /\/git\/ref/ })).toEqual([]);
+    expect(a.double.requests({ path: /\/compare\// }).map((r) => r.path)).toEqual([`/repos/${OWNER}/diverged/compare/${planBase}...${movedBase}`]);
+
+    // A second PR planned on the moved base; main then moves again outside every project: that does not block it.
+    const second = await plannedPr('diverged', config, { a: 'v1' }, { a: 'v3' }, 'change2');
+    await a.double.pushCommit(OWNER, 'diverged', 'main', { 'README.md': 'docs\n' }, 'Docs only');
+    const applied = await command(second.pr, 'bob', '/apply');
+    expect(applied.reactions, applied.answer).toEqual(['eyes', 'rocket']);
+    expect(await stateValues(state)).toEqual({ a: 'v3' });
+  });
+
   it('refuses a command while the base config is invalid, listing each error with its line, read over git', async () => {
     app = await startAppUnderTest();
     const a = app;
