@@ -38,23 +38,37 @@ export interface EnsureCheckRunInput {
 export interface EnsuredCheckRun {
   id: number;
   url: string;
-  action: 'created' | 'updated';
+  /** `unchanged`: the run already showed exactly this (as just listed, or as this job wrote it): nothing was sent. */
+  action: 'created' | 'updated' | 'unchanged';
 }
 
-/** What we know of one of our check runs: enough to decide between updating it and creating a new one. */
+/** What we know of one of our check runs: enough to decide between updating it, leaving it, and creating a new one. */
 export interface KnownCheckRun {
   id: number;
   url: string;
   status: CheckStatus;
   conclusion: string | null;
+  /** Its output and links as listed (or as this job last wrote them); undefined when not known exactly. */
+  shown?: ShownCheckOutput;
+}
+
+/** The parts of a check run a write sets, as GitHub shows them (null: not set). */
+export interface ShownCheckOutput {
+  title: string | null;
+  summary: string | null;
+  text: string | null;
+  detailsUrl: string | null;
+  externalId: string | null;
 }
 
 /**
  * Create or update the check run `name` on `headSha`. The latest run of that name made by
  * our app is updated in place, except that a completed run is never moved back to
  * queued/in_progress (GitHub does not allow it): a re-run gets a new check run, which
- * GitHub then shows as the current one. One listing request, then the write; a job that
- * writes several checks of one head uses `HeadCheckRuns` to list once.
+ * GitHub then shows as the current one. A run that already shows exactly this status,
+ * conclusion and output is left alone (the write would change nothing GitHub shows). One
+ * listing request, then the write; a job that writes several checks of one head uses
+ * `HeadCheckRuns` to list once.
  */
 export async function ensureCheckRun(
   octokit: GitHubClient,
@@ -104,8 +118,9 @@ export class HeadCheckRuns {
     const full: EnsureCheckRunInput = { ...input, headSha: this.headSha, appId: this.appId };
     validateCheckInput(full);
     const known = await this.known();
-    const result = await writeCheckRun(this.octokit, this.repo, full, known.get(input.name));
-    known.set(input.name, { id: result.id, url: result.url, status: input.status, conclusion: input.conclusion ?? null });
+    const previous = known.get(input.name);
+    const result = await writeCheckRun(this.octokit, this.repo, full, previous);
+    if (result.action !== 'unchanged') known.set(input.name, { id: result.id, url: result.url, status: input.status, conclusion: input.conclusion ?? null, ...shownAfter(full, result.action === 'created' ? undefined : previous) });
     return result;
   }
 
@@ -118,7 +133,7 @@ export class HeadCheckRuns {
     const full: EnsureCheckRunInput = { ...input, headSha: this.headSha, appId: this.appId };
     validateCheckInput(full);
     const result = await writeCheckRun(this.octokit, this.repo, full, undefined);
-    if (this.listing) (await this.listing).set(input.name, { id: result.id, url: result.url, status: input.status, conclusion: null });
+    if (this.listing) (await this.listing).set(input.name, { id: result.id, url: result.url, status: input.status, conclusion: null, ...shownAfter(full, undefined) });
     return result;
   }
 
@@ -141,6 +156,9 @@ interface ListedCheckRun {
   html_url?: string | null;
   url: string;
   app?: { id?: number } | null;
+  details_url?: string | null;
+  external_id?: string | null;
+  output?: { title?: string | null; summary?: string | null; text?: string | null } | null;
 }
 
 /** Per name, the newest run made by our app on exactly `headSha` (anyone's workflow can name a job like ours). */
@@ -149,9 +167,59 @@ function latestOurs(runs: readonly ListedCheckRun[], headSha: string, appId: num
   const ours = runs.filter((run) => run.app?.id === appId && run.head_sha === headSha).sort((a, b) => b.id - a.id);
   for (const run of ours) {
     if (latest.has(run.name)) continue;
-    latest.set(run.name, { id: run.id, url: run.html_url ?? run.url, status: run.status as CheckStatus, conclusion: run.conclusion ?? null });
+    latest.set(run.name, { id: run.id, url: run.html_url ?? run.url, status: run.status as CheckStatus, conclusion: run.conclusion ?? null, ...listedOutput(run) });
   }
   return latest;
+}
+
+/** The listed run's output and links, only when the listing carries every one of them. */
+function listedOutput(run: ListedCheckRun): { shown?: ShownCheckOutput } {
+  const output = run.output;
+  if (!output || output.title === undefined || output.summary === undefined || output.text === undefined || run.details_url === undefined || run.external_id === undefined) return {};
+  return { shown: { title: output.title, summary: output.summary, text: output.text, detailsUrl: run.details_url, externalId: run.external_id } };
+}
+
+/**
+ * What a run shows after our write of `input`: on a new run (no `previous`) what was not sent is unset; on
+ * an update it keeps what it showed before, so it is only known when that was. Nothing: not known exactly.
+ */
+function shownAfter(input: EnsureCheckRunInput, previous: KnownCheckRun | undefined): { shown?: ShownCheckOutput } {
+  const before: ShownCheckOutput | undefined = previous ? previous.shown : { title: null, summary: null, text: null, detailsUrl: null, externalId: null };
+  const sent = sentFields(input);
+  if (!before && (sent.text === undefined || sent.detailsUrl === undefined || sent.externalId === undefined)) return {};
+  return {
+    shown: {
+      title: sent.title,
+      summary: sent.summary,
+      text: sent.text ?? before?.text ?? null,
+      detailsUrl: sent.detailsUrl ?? before?.detailsUrl ?? null,
+      externalId: sent.externalId ?? before?.externalId ?? null,
+    },
+  };
+}
+
+/** What a write of `input` sends (undefined: not sent, the run keeps what it had). */
+function sentFields(input: EnsureCheckRunInput): { title: string; summary: string; text?: string; detailsUrl?: string; externalId?: string } {
+  return {
+    title: input.title,
+    summary: truncateCheckOutput(input.summary),
+    ...(input.text !== undefined ? { text: truncateCheckOutput(input.text) } : {}),
+    ...(input.detailsUrl ? { detailsUrl: input.detailsUrl } : {}),
+    ...(input.externalId ? { externalId: input.externalId } : {}),
+  };
+}
+
+/** The run already shows everything the write would set: status, conclusion, title, summary, and text and links when sent. */
+function showsAlready(run: Pick<KnownCheckRun, 'status' | 'conclusion' | 'shown'>, input: EnsureCheckRunInput, sent: ReturnType<typeof sentFields>): boolean {
+  const shown = run.shown;
+  if (!shown || run.status !== input.status || run.conclusion !== (input.conclusion ?? null)) return false;
+  return (
+    shown.title === sent.title &&
+    shown.summary === sent.summary &&
+    (sent.text === undefined || shown.text === sent.text) &&
+    (sent.detailsUrl === undefined || shown.detailsUrl === sent.detailsUrl) &&
+    (sent.externalId === undefined || shown.externalId === sent.externalId)
+  );
 }
 
 function validateCheckInput(input: EnsureCheckRunInput): void {
@@ -164,23 +232,28 @@ function validateCheckInput(input: EnsureCheckRunInput): void {
   }
 }
 
-/** Update `latest` in place, or create a new run when there is none or it would have to be reopened. */
+/**
+ * Update `latest` in place, or create a new run when there is none or it would have to be reopened; leave
+ * `latest` alone when it already shows exactly what would be written.
+ */
 async function writeCheckRun(
   octokit: GitHubClient,
   repo: RepoRef,
   input: EnsureCheckRunInput,
-  latest: Pick<KnownCheckRun, 'id' | 'status'> | undefined,
+  latest: KnownCheckRun | undefined,
 ): Promise<EnsuredCheckRun> {
+  const sent = sentFields(input);
+  if (latest && showsAlready(latest, input, sent)) return { id: latest.id, url: latest.url, action: 'unchanged' };
   const output = {
-    title: input.title,
-    summary: truncateCheckOutput(input.summary),
-    ...(input.text !== undefined ? { text: truncateCheckOutput(input.text) } : {}),
+    title: sent.title,
+    summary: sent.summary,
+    ...(sent.text !== undefined ? { text: sent.text } : {}),
   };
   const fields = {
     status: input.status,
     ...(input.conclusion ? { conclusion: input.conclusion } : {}),
-    ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
-    ...(input.externalId ? { external_id: input.externalId } : {}),
+    ...(sent.detailsUrl ? { details_url: sent.detailsUrl } : {}),
+    ...(sent.externalId ? { external_id: sent.externalId } : {}),
     output,
   };
 

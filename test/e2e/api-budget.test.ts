@@ -64,5 +64,11 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN))('API budget of the built 
     // ... and read config and policy from the base commit over git, as the autoplan does.
     const later = [...(result.review?.counted ?? []), ...(result.apply?.counted ?? [])].map(describeRequest);
     expect(later.filter((line) => line.includes('/contents/'))).toEqual([]);
+    // `/apply` takes the base's tip for `undiverged` from that git fetch (no GET git/ref), and leaves the approval
+    // check the review just published as it is (it shows this evaluation already): its one check write is the apply check.
+    const applied = (result.apply?.counted ?? []).map(describeRequest);
+    expect(applied.filter((line) => line.includes('/git/ref'))).toEqual([]);
+    expect(applied.filter((line) => line.startsWith('PATCH /repos/acme/budget/check-runs/') || line.startsWith('POST /repos/acme/budget/check-runs'))).toHaveLength(1);
+    expect(double.checkRunsFor('acme', 'budget', head).find((run) => run.name === 'infra-review/approval')?.conclusion).toBe('success');
   });
 });

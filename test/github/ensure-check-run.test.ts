@@ -91,6 +91,41 @@ describe('ensureCheckRun', () => {
     expect(scope.pendingMocks()).toStrictEqual([]);
   });
 
+  it('leaves a run alone when it already shows exactly what would be written, and writes when any of it differs', async () => {
+    const shown = { conclusion: 'success', output: { title: 'Approved', summary: 'ok', text: null }, details_url: null, external_id: null };
+    const input = { name: CHECK_APPROVAL, headSha: SHA, appId: APP.id, status: 'completed', conclusion: 'success', title: 'Approved', summary: 'ok' } as const;
+    const approvalQuery = { check_name: CHECK_APPROVAL, app_id: String(APP.id) };
+    const scope = githubScope();
+    nockGetCheckRuns(scope, SHA, approvalQuery, [checkRun(510, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP, ...shown })]);
+
+    expect(await ensureCheckRun(createTestOctokit(), REPO, input)).toStrictEqual({ id: 510, url: 'https://github.com/acme/infra/runs/510', action: 'unchanged' });
+    expect(scope.pendingMocks()).toStrictEqual([]);
+
+    // Each difference is written: the conclusion, the title, the summary, a text or link the run does not show.
+    const differing = [
+      { conclusion: 'failure' as const },
+      { title: 'Approved!' },
+      { summary: 'ok, 2 of 2' },
+      { text: 'details' },
+      { detailsUrl: 'https://infra-review.example/x' },
+      { externalId: 'job-2' },
+    ];
+    for (const change of differing) {
+      nockGetCheckRuns(scope, SHA, approvalQuery, [checkRun(510, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP, ...shown })]);
+      scope.patch('/repos/acme/infra/check-runs/510').reply(200, { id: 510, url: 'https://api.github.com/repos/acme/infra/check-runs/510', html_url: 'https://github.com/acme/infra/runs/510' });
+      expect((await ensureCheckRun(createTestOctokit(), REPO, { ...input, ...change })).action, JSON.stringify(change)).toBe('updated');
+      expect(scope.pendingMocks()).toStrictEqual([]);
+    }
+    // A listing that does not show the output (or a run still in progress) is written as before.
+    nockGetCheckRuns(scope, SHA, approvalQuery, [checkRun(510, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP, conclusion: 'success' })]);
+    nockPatchCheckRun(scope, 510, { status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
+    expect((await ensureCheckRun(createTestOctokit(), REPO, input)).action).toBe('updated');
+    nockGetCheckRuns(scope, SHA, approvalQuery, [checkRun(510, { name: CHECK_APPROVAL, head_sha: SHA, status: 'in_progress', app: APP, ...shown, conclusion: null })]);
+    nockPatchCheckRun(scope, 510, { status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } });
+    expect((await ensureCheckRun(createTestOctokit(), REPO, input)).action).toBe('updated');
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
   it('creates a new run rather than moving a completed one back to in_progress', async () => {
     const scope = githubScope();
     nockGetCheckRuns(scope, SHA, listQuery, [
@@ -234,6 +269,22 @@ describe('HeadCheckRuns', () => {
     const plan = await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'success', title: 'Planned', summary: 's' });
 
     expect([approval.action, plan.action]).toStrictEqual(['created', 'updated']);
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
+  it('does not write what a run already shows: neither what the listing shows nor what this job just wrote', async () => {
+    const scope = githubScope();
+    nockGetCheckRuns(scope, SHA, allQuery, [
+      checkRun(500, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP, conclusion: 'success', output: { title: 'Approved', summary: 'ok', text: null }, details_url: null, external_id: null }),
+    ]);
+    nockPostCheckRun(scope, { name: CHECK_APPLY, head_sha: SHA, status: 'queued', output: { title: 'Waiting for /apply', summary: 'apply' } }, 600);
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id);
+
+    const approval = await checks.ensure({ name: CHECK_APPROVAL, status: 'completed', conclusion: 'success', title: 'Approved', summary: 'ok' });
+    const queued = await checks.ensure({ name: CHECK_APPLY, status: 'queued', title: 'Waiting for /apply', summary: 'apply' });
+    const again = await checks.ensure({ name: CHECK_APPLY, status: 'queued', title: 'Waiting for /apply', summary: 'apply' });
+
+    expect([approval, queued.action, again.action]).toStrictEqual([{ id: 500, url: 'https://github.com/acme/infra/runs/500', action: 'unchanged' }, 'created', 'unchanged']);
     expect(scope.pendingMocks()).toStrictEqual([]);
   });
 

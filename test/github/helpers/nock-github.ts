@@ -64,11 +64,16 @@ export interface CheckRunFixture {
   app: { id: number; slug: string };
   url: string;
   html_url: string;
+  /** What the run shows, as GitHub lists it (left out: the listing says nothing of it). */
+  conclusion?: string | null;
+  output?: { title: string | null; summary: string | null; text: string | null };
+  details_url?: string | null;
+  external_id?: string | null;
 }
 
 export function checkRun(
   id: number,
-  fields: Pick<CheckRunFixture, 'name' | 'head_sha' | 'status'> & { app: CheckRunFixture['app'] },
+  fields: Pick<CheckRunFixture, 'name' | 'head_sha' | 'status'> & { app: CheckRunFixture['app'] } & Partial<Pick<CheckRunFixture, 'conclusion' | 'output' | 'details_url' | 'external_id'>>,
 ): CheckRunFixture {
   return {
     id,
