@@ -253,7 +253,7 @@ export function defaultProjectName(dir: string, workspace: string): string {
 
 const requirements = z.strictObject({
   plan_current: z.boolean().default(true).meta({ description: 'The plan was made on the current head SHA.' }),
-  undiverged: z.boolean().default(true).meta({ description: 'The PR branch contains the latest base branch.' }),
+  undiverged: z.boolean().default(true).meta({ description: 'The base branch has not changed files of the project since the plan (a PR that only lags behind the base elsewhere still applies).' }),
   approved: z.boolean().default(true).meta({ description: 'The INFRAOWNERS policy is satisfied.' }),
   plan_succeeded: z.boolean().default(true).meta({ description: 'Every affected project planned without error.' }),
   pr_open: z.boolean().default(true).meta({ description: 'The PR is open.' }),
