@@ -33,12 +33,15 @@ export function createApp(options: AppOptions = {}) {
       <E extends 'pull_request' | 'pull_request_review' | 'issue_comment' | 'check_run' | 'check_suite'>(event: E, handle: (context: Context<E>) => Promise<string>) =>
       async (context: Context<E>) => {
         instrumentOctokit(context.octokit, metrics);
+        const handling = metrics.webhookHandling.startTimer({ event });
         try {
           const outcome = await handle(context);
           metrics.webhookDeliveries.inc({ event, outcome });
         } catch (error) {
           metrics.webhookDeliveries.inc({ event, outcome: 'failed' });
           throw error;
+        } finally {
+          handling();
         }
       };
     probot.on('pull_request', track('pull_request', async (context) => handlePullRequest(context, await runtime.queueForDelivery())));

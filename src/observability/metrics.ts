@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface Metrics {
   registry: Registry;
   webhookDeliveries: Counter<'event' | 'outcome'>;
+  webhookHandling: Histogram<'event'>;
   jobsQueued: Gauge<'kind'>;
   jobsRunning: Gauge<'kind'>;
   jobDuration: Histogram<'kind' | 'outcome'>;
@@ -46,6 +47,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'infra_review_webhook_deliveries_total',
       help: "Webhook deliveries received, by event and outcome (queued, ignored, duplicate, failed; other_app: another app's check run).",
       labelNames: ['event', 'outcome'],
+      registers,
+    }),
+    webhookHandling: new Histogram({
+      name: 'infra_review_webhook_handling_seconds',
+      help: "Time infra-review's handler took for a delivery, by event (waiting for the store and enqueueing included; Probot's signature check and the HTTP transfer not).",
+      labelNames: ['event'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     jobsQueued: new Gauge({

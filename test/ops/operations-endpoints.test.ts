@@ -76,6 +76,9 @@ describe.skipIf(!isAppBuilt())('operations endpoints of the built app', () => {
     expect(after.status).toBe(200);
     const text = after.body;
     expect(sample(text, 'infra_review_webhook_deliveries_total{event="pull_request",outcome="queued"}')).toBe(1);
+    // The handler's own time for it: one observation, inside the 10 s GitHub gives a delivery.
+    expect(sample(text, 'infra_review_webhook_handling_seconds_count{event="pull_request"}')).toBe(1);
+    expect(sample(text, 'infra_review_webhook_handling_seconds_bucket{le="10",event="pull_request"}')).toBe(1);
     expect(text).toMatch(/^infra_review_job_duration_seconds_count\{kind="plan",outcome="succeeded"\} 1$/m);
     expect(sample(text, 'infra_review_plans_total{outcome="succeeded"}')).toBe(1);
     expect(text).toMatch(/^infra_review_plan_duration_seconds_count\{outcome="succeeded"\} 1$/m);
