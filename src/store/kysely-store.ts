@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, ExpressionBuilder, Kysely, QueryResult, Selectable } from 'kysely';
 import type { PlanSummary, RiskLevel } from '../plan/analysis.js';
 import type { ApplyTable, AuditEventTable, Database, JobTable, LockTable, PlanTable } from './database-schema.js';
 import { ownerIsDeadLocally } from './owner-id.js';
@@ -53,6 +53,12 @@ export class KyselyStore implements Store {
     readonly engine: StoreEngine,
     private readonly planFiles: PlanFileStorage,
     private readonly onClose: () => Promise<void> = async () => undefined,
+    /**
+     * SQLite: runs a transaction whose statements do not depend on each other's results in one message to
+     * the database thread (SqliteWorkerDialect.executeTransaction), so it holds the one connection for one
+     * round trip instead of one per statement. Unset: a Kysely transaction, statement by statement.
+     */
+    private readonly transactionInOneMessage?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>,
   ) {}
 
   // ---- plans ----
@@ -448,6 +454,23 @@ export class KyselyStore implements Store {
 
   async enqueuePlanJob(input: NewJob): Promise<{ job: Job; created: boolean; superseded: Job[]; cancelRequested: Job[] }> {
     // One transaction: one commit (one disk sync on SQLite) for what a pull_request webhook writes.
+    if (this.transactionInOneMessage) {
+      // Every webhook of a push runs this: as one message, it holds the connection for one round trip.
+      const supersede = supersedeQueries(this.db, { repo: input.repo, pr: input.pr, headSha: input.headSha });
+      const { key, insert } = insertJobQuery(this.db, input);
+      const [superseded, cancelRequested, inserted, active] = await this.transactionInOneMessage([
+        supersede.superseded.compile(),
+        supersede.cancelRequested.compile(),
+        insert.compile(),
+        // Read in the same transaction: when the insert met a queued or running job of the key, this is it.
+        activeJobQuery(this.db, key).compile(),
+      ]);
+      const jobs = (result: QueryResult<unknown> | undefined) => (result?.rows ?? []).map((row) => toJob(row as Selectable<JobTable>));
+      const created = jobs(inserted)[0];
+      const existing = jobs(active)[0];
+      const found = created ? { job: created, created: true } : existing ? { job: existing, created: false } : await insertJob(this.db, input);
+      return { ...found, superseded: jobs(superseded), cancelRequested: jobs(cancelRequested) };
+    }
     return this.db.transaction().execute(async (trx) => {
       const { superseded, cancelRequested } = await supersedePlans(trx, { repo: input.repo, pr: input.pr, headSha: input.headSha });
       return { ...(await insertJob(trx, input)), superseded, cancelRequested };
@@ -548,9 +571,17 @@ export class KyselyStore implements Store {
  * '' until then, and always for other commands): only then is it superseded.
  */
 async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: number; headSha: string; beforeId?: number }): Promise<{ superseded: Job[]; cancelRequested: Job[] }> {
+  const queries = supersedeQueries(db, input);
+  const superseded = await queries.superseded.execute();
+  const cancelRequested = await queries.cancelRequested.execute();
+  return { superseded: superseded.map(toJob), cancelRequested: cancelRequested.map(toJob) };
+}
+
+/** A newer head's plan supersedes the PR's queued plans of other heads, and asks its running ones to stop. */
+function supersedeQueries(db: Kysely<Database>, input: { repo: string; pr: number; headSha: string; beforeId?: number }) {
   const reason = `superseded by ${input.headSha}`;
   const planning = (eb: ExpressionBuilder<Database, 'jobs'>) => eb.or([eb('kind', '=', 'plan'), eb.and([eb('kind', '=', 'command'), eb('head_sha', '!=', '')])]);
-  const superseded = await db
+  const superseded = db
     .updateTable('jobs')
     .set({ status: 'superseded', finished_at: Date.now(), cancel_reason: reason })
     .where('repo', '=', input.repo)
@@ -559,9 +590,8 @@ async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: n
     .where('status', '=', 'queued')
     .where('head_sha', '!=', input.headSha)
     .$if(input.beforeId !== undefined, (q) => q.where('id', '<', input.beforeId as number))
-    .returningAll()
-    .execute();
-  const cancelRequested = await db
+    .returningAll();
+  const cancelRequested = db
     .updateTable('jobs')
     .set({ cancel_reason: reason })
     .where('repo', '=', input.repo)
@@ -571,21 +601,35 @@ async function supersedePlans(db: Kysely<Database>, input: { repo: string; pr: n
     .where('head_sha', '!=', input.headSha)
     .where('cancel_reason', 'is', null)
     .$if(input.beforeId !== undefined, (q) => q.where('id', '<', input.beforeId as number))
-    .returningAll()
-    .execute();
-  return { superseded: superseded.map(toJob), cancelRequested: cancelRequested.map(toJob) };
+    .returningAll();
+  return { superseded, cancelRequested };
 }
 
 /** Insert a queued job unless one with the same key is queued or running (then that one is returned). */
 async function insertJob(db: Kysely<Database>, input: NewJob): Promise<{ job: Job; created: boolean }>;
 async function insertJob(db: Kysely<Database>, input: NewJob, onceKey: string): Promise<{ job: Job; created: boolean } | undefined>;
 async function insertJob(db: Kysely<Database>, input: NewJob, onceKey?: string): Promise<{ job: Job; created: boolean } | undefined> {
+  const { key, insert } = insertJobQuery(db, input, onceKey);
+  for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt += 1) {
+    // The partial unique index on key (queued or running) makes a duplicate insert a no-op.
+    const inserted = await insert.executeTakeFirst();
+    if (inserted) return { job: toJob(inserted), created: true };
+    if (onceKey !== undefined) {
+      const claimed = await db.selectFrom('jobs').select('id').where('once_key', '=', onceKey).executeTakeFirst();
+      if (claimed) return undefined;
+    }
+    const existing = await activeJobQuery(db, key).executeTakeFirst();
+    if (existing) return { job: toJob(existing), created: false };
+  }
+  throw new Error(`job ${key} kept finishing while it was being enqueued`);
+}
+
+/** The insert of a queued job (a no-op when one of its key is queued or running), and that key. */
+function insertJobQuery(db: Kysely<Database>, input: NewJob, onceKey?: string) {
   const command = input.command ?? input.kind;
   const key = input.key ?? jobKey({ repo: input.repo, pr: input.pr, headSha: input.headSha, command });
   const payload = input.payload === undefined ? null : JSON.stringify(input.payload);
-  for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt += 1) {
-    // The partial unique index on key (queued or running) makes a duplicate insert a no-op.
-    const inserted = await db
+  const insert = db
       .insertInto('jobs')
       .values({
         key,
@@ -608,24 +652,13 @@ async function insertJob(db: Kysely<Database>, input: NewJob, onceKey?: string):
         once_key: onceKey ?? null,
       })
       .onConflict((oc) => oc.doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (inserted) return { job: toJob(inserted), created: true };
-    if (onceKey !== undefined) {
-      const claimed = await db.selectFrom('jobs').select('id').where('once_key', '=', onceKey).executeTakeFirst();
-      if (claimed) return undefined;
-    }
-    const existing = await db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('key', '=', key)
-      .where('status', 'in', ACTIVE_JOB)
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (existing) return { job: toJob(existing), created: false };
-  }
-  throw new Error(`job ${key} kept finishing while it was being enqueued`);
+      .returningAll();
+  return { key, insert };
+}
+
+/** The queued or running job of a key (the newest). */
+function activeJobQuery(db: Kysely<Database>, key: string) {
+  return db.selectFrom('jobs').selectAll().where('key', '=', key).where('status', 'in', ACTIVE_JOB).orderBy('id', 'desc').limit(1);
 }
 
 function planfileColumns(ref: PlanFileRef | null): Pick<PlanTable, 'planfile_location' | 'planfile_sha256' | 'planfile_size'> {

@@ -49,7 +49,8 @@ async function openSqliteStore(dataDir: string): Promise<Store> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, SQLITE_FILE_NAME);
   // The database runs in a thread of its own (see sqlite-worker-dialect.ts): commits and lock waits never stop the event loop.
-  const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect({ file, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS }) });
+  const dialect = new SqliteWorkerDialect({ file, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS });
+  const db = new Kysely<Database>({ dialect });
   try {
     // The first query opens the database (creating the file); it may hold secrets in plan metadata: private to the app's user.
     await sql`select 1`.execute(db);
@@ -59,7 +60,7 @@ async function openSqliteStore(dataDir: string): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, 'sqlite', new FilePlanFileStorage(dataDir));
+  return new KyselyStore(db, 'sqlite', new FilePlanFileStorage(dataDir), undefined, (queries) => dialect.executeTransaction(queries));
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -20,7 +20,8 @@ export class SqliteWorkerError extends Error {
   }
 }
 
-type Reply = { id: number; error?: { name: string; message: string; code?: string }; rows?: Record<string, unknown>[]; changes?: number; lastInsertRowid?: number | bigint };
+type StatementResult = { rows?: Record<string, unknown>[]; changes?: number; lastInsertRowid?: number | bigint };
+type Reply = StatementResult & { id: number; error?: { name: string; message: string; code?: string }; results?: StatementResult[] };
 type Ready = { ready: boolean; error?: { name: string; message: string; code?: string } };
 
 /**
@@ -31,10 +32,23 @@ type Ready = { ready: boolean; error?: { name: string; message: string; code?: s
  * webhook that writes nothing is answered while another's commit reaches the disk.
  */
 export class SqliteWorkerDialect implements Dialect {
+  private driver: SqliteWorkerDriver | undefined;
+
   constructor(private readonly options: SqliteWorkerOptions) {}
 
   createDriver(): Driver {
-    return new SqliteWorkerDriver(this.options);
+    this.driver = new SqliteWorkerDriver(this.options);
+    return this.driver;
+  }
+
+  /**
+   * Runs `queries` as one transaction in the database thread, in one message (see runTransaction in
+   * sqlite-worker.js): for a transaction whose statements do not depend on each other's results. Waits
+   * for the connection like any other user; all or nothing. Call after the Kysely instance made its first query.
+   */
+  async executeTransaction(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    if (!this.driver) throw new Error('the SQLite store is not open');
+    return this.driver.executeTransaction(queries);
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -82,6 +96,17 @@ class SqliteWorkerDriver implements Driver {
 
   async releaseConnection(): Promise<void> {
     this.mutex.unlock();
+  }
+
+  async executeTransaction(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    await this.mutex.lock();
+    try {
+      const thread = this.thread;
+      if (!thread) throw new Error('the SQLite store is closed');
+      return await thread.executeTransaction(queries);
+    } finally {
+      this.mutex.unlock();
+    }
   }
 
   async destroy(): Promise<void> {
@@ -152,12 +177,13 @@ class DatabaseThread {
   async execute<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const reply = await this.request({ sql: query.sql, parameters: query.parameters });
     if (reply.error) throw new SqliteWorkerError(reply.error);
-    if (reply.rows) return { rows: reply.rows.map(withBuffers) as R[] };
-    return {
-      rows: [],
-      ...(reply.changes !== undefined && reply.changes !== null ? { numAffectedRows: BigInt(reply.changes) } : {}),
-      ...(reply.lastInsertRowid !== undefined && reply.lastInsertRowid !== null ? { insertId: BigInt(reply.lastInsertRowid) } : {}),
-    };
+    return toQueryResult(reply) as QueryResult<R>;
+  }
+
+  async executeTransaction(queries: readonly CompiledQuery[]): Promise<QueryResult<unknown>[]> {
+    const reply = await this.request({ batch: queries.map((query) => ({ sql: query.sql, parameters: query.parameters })) });
+    if (reply.error) throw new SqliteWorkerError(reply.error);
+    return (reply.results ?? []).map(toQueryResult);
   }
 
   async close(): Promise<void> {
@@ -170,7 +196,7 @@ class DatabaseThread {
     if (reply.error) throw new SqliteWorkerError(reply.error);
   }
 
-  private request(message: { sql?: string; parameters?: readonly unknown[]; close?: boolean }): Promise<Reply> {
+  private request(message: { sql?: string; parameters?: readonly unknown[]; batch?: Array<{ sql: string; parameters: readonly unknown[] }>; close?: boolean }): Promise<Reply> {
     if (this.ended) return Promise.reject(this.ended);
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
@@ -187,6 +213,15 @@ class DatabaseThread {
     for (const waiting of this.pending.values()) waiting.reject(reason);
     this.pending.clear();
   }
+}
+
+function toQueryResult(result: StatementResult): QueryResult<unknown> {
+  if (result.rows) return { rows: result.rows.map(withBuffers) };
+  return {
+    rows: [],
+    ...(result.changes !== undefined && result.changes !== null ? { numAffectedRows: BigInt(result.changes) } : {}),
+    ...(result.lastInsertRowid !== undefined && result.lastInsertRowid !== null ? { insertId: BigInt(result.lastInsertRowid) } : {}),
+  };
 }
 
 /** Blobs cross the thread boundary as plain Uint8Arrays; the store's callers get Buffers, as from better-sqlite3. */

@@ -12,6 +12,8 @@
  * statement; `{ id, close: true }` closes the database and ends the thread. Messages out:
  * `{ ready: true }` once the database is open, or `{ ready: false, error }`; then per request
  * `{ id, rows }`, `{ id, changes, lastInsertRowid }` or `{ id, error }` (error: `{ name, message, code }`).
+ * `{ id, batch: [{ sql, parameters }] }` runs the statements as one transaction (runTransaction) and
+ * answers `{ id, results }` (one `{ rows }` or `{ changes, lastInsertRowid }` each) or `{ id, error }`.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
@@ -126,7 +128,7 @@ function serve() {
   }
   const prepare = cachedPrepare(database, cacheSize);
   port.postMessage({ ready: true });
-  port.on('message', (/** @type {{ id: number, sql?: string, parameters?: unknown[], close?: boolean }} */ request) => {
+  port.on('message', (/** @type {{ id: number, sql?: string, parameters?: unknown[], batch?: Array<{ sql: string, parameters: unknown[] }>, close?: boolean }} */ request) => {
     const { id } = request;
     if (request.close) {
       let error;
@@ -137,6 +139,10 @@ function serve() {
       }
       port.postMessage(error ? { id, error } : { id });
       port.close();
+      return;
+    }
+    if (request.batch) {
+      port.postMessage(runTransaction(database, prepare, id, request.batch));
       return;
     }
     try {
@@ -152,6 +158,43 @@ function serve() {
       port.postMessage({ id, error: describeError(error) });
     }
   });
+}
+
+/**
+ * Runs statements as one transaction, all in this thread: `begin immediate` (waiting for the write lock up
+ * to the busy timeout, as any write), each statement in order, `commit`. Nothing of it is kept if one fails:
+ * the answer is then that statement's error. One message instead of one per statement means the event
+ * loop's turnarounds between statements no longer hold the one connection (and everyone behind it).
+ *
+ * @param {import('better-sqlite3').Database} database
+ * @param {(sql: string) => import('better-sqlite3').Statement} prepare
+ * @param {number} id
+ * @param {Array<{ sql: string, parameters: unknown[] }>} batch
+ */
+export function runTransaction(database, prepare, id, batch) {
+  try {
+    database.exec('begin immediate');
+  } catch (error) {
+    return { id, error: describeError(error) };
+  }
+  try {
+    const results = batch.map(({ sql, parameters }) => {
+      const statement = prepare(sql);
+      const bound = bindable(parameters);
+      if (statement.reader) return { rows: statement.all(bound) };
+      const { changes, lastInsertRowid } = statement.run(bound);
+      return { changes, lastInsertRowid };
+    });
+    database.exec('commit');
+    return { id, results };
+  } catch (error) {
+    try {
+      if (database.inTransaction) database.exec('rollback');
+    } catch {
+      // SQLite ended the transaction itself: nothing of it is kept either way.
+    }
+    return { id, error: describeError(error) };
+  }
 }
 
 if (!isMainThread) serve();

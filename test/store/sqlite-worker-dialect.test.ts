@@ -63,6 +63,26 @@ describe('SqliteWorkerDialect (better-sqlite3 in a thread of its own)', () => {
     ]);
   });
 
+  it('runs a transaction in one message: results in order, and all or nothing', async () => {
+    const dialect = new SqliteWorkerDialect({ file, busyTimeoutMs: 5_000 });
+    const db = new Kysely<Tables>({ dialect });
+    opened.push(db);
+    await db.insertInto('t').values({ v: 'taken', data: null }).execute();
+
+    const results = await dialect.executeTransaction([
+      db.insertInto('t').values({ v: 'a', data: null }).returning(['id', 'v']).compile(),
+      db.updateTable('t').set({ v: 'taken2' }).where('v', '=', 'taken').compile(),
+      db.selectFrom('t').select('v').orderBy('id').compile(),
+    ]);
+    expect(results).toEqual([{ rows: [{ id: 2, v: 'a' }] }, { rows: [], numAffectedRows: 1n, insertId: 2n }, { rows: [{ v: 'taken2' }, { v: 'a' }] }]);
+
+    await expect(
+      dialect.executeTransaction([db.insertInto('t').values({ v: 'b', data: null }).compile(), db.insertInto('t').values({ v: 'a', data: null }).compile()]),
+    ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+    // The first insert went with the failed one.
+    expect((await db.selectFrom('t').select('v').orderBy('id').execute()).map((row) => row.v)).toEqual(['taken2', 'a']);
+  });
+
   it('returns blobs as Buffers and binds Buffers as blobs', async () => {
     const db = open();
     const data = Buffer.from([0, 1, 2, 254, 255]);
