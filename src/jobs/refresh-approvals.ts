@@ -52,11 +52,7 @@ export async function refreshApprovals(
       ctx.log.warn({ err: error, file: error.path, problem: error.problem }, 'a config or policy file on the base branch is not readable; approvals not evaluated');
       if (publish) {
         const why = `cannot be evaluated while ${describeBaseFileError(error, ref.baseRef)}`;
-        await failApprovalCheck(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals ${why}.` }, options.checks);
-        // The plan comment's approval line must not keep showing the status from before (as below, only with a plan comment).
-        if (await readHeadPlanState(ctx.services.store, ref)) {
-          await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', `❌ **Approvals:** ${why}.`, { botLogin: ctx.botLogin });
-        }
+        await reportUnevaluable(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals ${why}.`, line: `❌ **Approvals:** ${why}.` }, options.checks);
       }
       return undefined;
     }
@@ -65,13 +61,10 @@ export async function refreshApprovals(
   if ('errors' in parsed) {
     if (publish) {
       const summary = `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`;
-      await failApprovalCheck(ctx, ref, { title: `Invalid ${CONFIG_FILE}`, summary }, options.checks);
-      // A review or Re-run (config read here, not by a plan job that says so itself): the plan comment's approval
-      // line must not keep showing the status from before (as below, only with a plan comment).
-      if (!options.trusted && (await readHeadPlanState(ctx.services.store, ref))) {
-        const line = `❌ **Approvals:** cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid (see the \`${CHECK_APPROVAL}\` check).`;
-        await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', line, { botLogin: ctx.botLogin });
-      }
+      const output = { title: `Invalid ${CONFIG_FILE}`, summary };
+      // A plan job that read the config says so in its own comment; a review or Re-run read it here.
+      if (options.trusted) await failApprovalCheck(ctx, ref, output, options.checks);
+      else await reportUnevaluable(ctx, ref, { ...output, line: `❌ **Approvals:** cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid (see the \`${CHECK_APPROVAL}\` check).` }, options.checks);
     }
     return undefined;
   }
@@ -112,6 +105,17 @@ export async function refreshApprovals(
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
   }
   return evaluation;
+}
+
+/**
+ * Approvals cannot be evaluated (the base's rules cannot be used): the approval check fails, and the plan
+ * comment's approval line says the same instead of the status from before (only when there is a plan comment).
+ */
+async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string; line: string }, checks?: HeadCheckRuns): Promise<void> {
+  await failApprovalCheck(ctx, ref, { title: output.title, summary: output.summary }, checks);
+  if (await readHeadPlanState(ctx.services.store, ref)) {
+    await annotatePlanComment(ctx.octokit, { owner: ref.owner, repo: ref.repo }, ref.pr, 'approval', output.line, { botLogin: ctx.botLogin });
+  }
 }
 
 /**

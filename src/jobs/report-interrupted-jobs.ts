@@ -19,6 +19,7 @@ const STOPPED_ANSWERING = 'infra-review was restarted, crashed, or lost contact 
  */
 export async function reportInterruptedJobs(services: JobServices, jobs: Job[], cause: InterruptedCause): Promise<void> {
   const shutdown = cause === 'shutdown';
+  const how = shutdown ? ' by a restart of infra-review' : `: the worker running it stopped answering (${STOPPED_ANSWERING})`;
   for (const job of jobs) {
     const payload = (job.payload ?? {}) as { installationId?: number; owner?: string; repo?: string };
     // A `/plan` comment plans like a plan job: it changes nothing, and planning again is safe.
@@ -45,7 +46,7 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[], 
           status: 'completed',
           conclusion: 'failure',
           title: 'Plan interrupted',
-          summary: `The plan was interrupted${shutdown ? ' by a restart of infra-review' : `: the worker running it stopped answering (${STOPPED_ANSWERING})`}. Comment \`/plan\` to plan again.`,
+          summary: `The plan was interrupted${how}. Comment \`/plan\` to plan again.`,
         });
       }
       if (mutating && job.headSha) {
@@ -56,7 +57,7 @@ export async function reportInterruptedJobs(services: JobServices, jobs: Job[], 
           status: 'completed',
           conclusion: 'failure',
           title: 'Command interrupted',
-          summary: `\`${job.command}\` was interrupted${shutdown ? ' by a restart of infra-review' : `: the worker running it stopped answering (${STOPPED_ANSWERING})`}. Its outcome is unknown: check the project's state, then run \`/plan\`.`,
+          summary: `\`${job.command}\` was interrupted${how}. Its outcome is unknown: check the project's state, then run \`/plan\`.`,
         });
       }
       // A `/plan` stopped by a shutdown answered that itself (interrupted by a restart: comment `/plan` again).

@@ -468,8 +468,11 @@ export class KyselyStore implements Store {
       const jobs = (result: QueryResult<unknown> | undefined) => (result?.rows ?? []).map((row) => toJob(row as Selectable<JobTable>));
       const created = jobs(inserted)[0];
       const existing = jobs(active)[0];
-      const found = created ? { job: created, created: true } : existing ? { job: existing, created: false } : await insertJob(this.db, input);
-      return { ...found, superseded: jobs(superseded), cancelRequested: jobs(cancelRequested) };
+      // The insert is a no-op only when a queued or running job holds the key (jobs_active_key), and this
+      // transaction reads that job: there is always one or the other.
+      const job = created ?? existing;
+      if (!job) throw new Error(`job ${key}: the insert was refused but no queued or running job holds the key`);
+      return { job, created: created !== undefined, superseded: jobs(superseded), cancelRequested: jobs(cancelRequested) };
     }
     return this.db.transaction().execute(async (trx) => {
       const { superseded, cancelRequested } = await supersedePlans(trx, { repo: input.repo, pr: input.pr, headSha: input.headSha });
