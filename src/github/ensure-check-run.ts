@@ -33,6 +33,12 @@ export interface EnsureCheckRunInput {
   text?: string;
   detailsUrl?: string;
   externalId?: string;
+  /**
+   * Someone clicked "Re-run" on this check (or on our suite): always create a new run, even when the latest
+   * already shows this. GitHub reset our check suite to queued at the click and leaves it queued until one
+   * of its runs is written; a new run also shows when the check was re-run.
+   */
+  rerun?: boolean;
 }
 
 export interface EnsuredCheckRun {
@@ -66,7 +72,8 @@ export interface ShownCheckOutput {
  * our app is updated in place, except that a completed run is never moved back to
  * queued/in_progress (GitHub does not allow it): a re-run gets a new check run, which
  * GitHub then shows as the current one. A run that already shows exactly this status,
- * conclusion and output is left alone (the write would change nothing GitHub shows). One
+ * conclusion and output is left alone (the write would change nothing GitHub shows), unless
+ * `rerun` asks for a new run. One
  * listing request, then the write; a job that writes several checks of one head uses
  * `HeadCheckRuns` to list once.
  */
@@ -243,7 +250,7 @@ async function writeCheckRun(
   latest: KnownCheckRun | undefined,
 ): Promise<EnsuredCheckRun> {
   const sent = sentFields(input);
-  if (latest && showsAlready(latest, input, sent)) return { id: latest.id, url: latest.url, action: 'unchanged' };
+  if (latest && !input.rerun && showsAlready(latest, input, sent)) return { id: latest.id, url: latest.url, action: 'unchanged' };
   const output = {
     title: sent.title,
     summary: sent.summary,
@@ -258,7 +265,7 @@ async function writeCheckRun(
   };
 
   const reopening = latest?.status === 'completed' && input.status !== 'completed';
-  if (latest && !reopening) {
+  if (latest && !reopening && !input.rerun) {
     const { data } = await withRedactedRequestBody(() =>
       octokit.rest.checks.update({ ...repo, check_run_id: latest.id, ...fields }),
     );

@@ -82,7 +82,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     const summary = `${problem}, so nothing was planned. Fix it on the base branch.`;
     await checks.ensure({ name: CHECK_PLAN, status: 'completed', conclusion: 'failure', title: `Unreadable ${error.path}`, summary });
     await ensurePlanComment(octokit, repo, payload.pr, [`### infra-review: configuration error\n\n${summary}`], { botLogin: ctx.botLogin });
-    await failApprovalCheck(ctx, payload, { title: `Unreadable ${error.path}`, summary: `Approvals cannot be evaluated while ${problem}.` }, checks);
+    await failApprovalCheck(ctx, payload, { title: `Unreadable ${error.path}`, summary: `Approvals cannot be evaluated while ${problem}.` }, { checks });
     return emptyResult('unreadable-base-file');
   }
   if (prepared.kind === 'skipped') {

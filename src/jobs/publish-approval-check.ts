@@ -9,9 +9,10 @@ import type { JobContext } from './job-context.js';
  * `infra-review/approval` on the head SHA: success only when the policy is satisfied. Waiting for
  * reviews is `action_required`, an invalid policy or a change request is `failure`; both block merging
  * when the check is required, and neither is `neutral` (which branch protection would accept).
- * With `checks` (the job's check runs of this head) the run is not looked up again.
+ * With `checks` (the job's check runs of this head) the run is not looked up again. `rerun`: someone
+ * clicked "Re-run" on the check: a new run, even when the result is unchanged (EnsureCheckRunInput.rerun).
  */
-export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headSha: string, evaluation: ApprovalEvaluation, checks?: HeadCheckRuns): Promise<void> {
+export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headSha: string, evaluation: ApprovalEvaluation, checks?: HeadCheckRuns, rerun = false): Promise<void> {
   const invalid = evaluation.errors.length > 0;
   // No approval can make an unevaluable policy pass (more changed files than GitHub lists): a failure, like an invalid one.
   const unevaluable = evaluation.unevaluable !== undefined;
@@ -32,7 +33,7 @@ export async function publishApprovalCheck(ctx: JobContext, repo: RepoRef, headS
   }
   parts.push(buildApprovalTable(evaluation));
   if (evaluation.notes.length > 0) parts.push(evaluation.notes.map((note) => `- ${note}`).join('\n'));
-  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion, title, summary: parts.join('\n\n') } as const;
+  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion, title, summary: parts.join('\n\n'), ...(rerun ? { rerun } : {}) } as const;
   if (checks && checks.headSha === headSha) await checks.ensure(check);
   else await ensureCheckRun(ctx.octokit, repo, { ...check, headSha, appId: ctx.app.id });
 }

@@ -15,6 +15,12 @@ import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { describeOversizedPlan, readHeadPlanState } from './head-plan-state.js';
 import { BaseFileError, describeBaseFileError, loadTrustedFiles, type TrustedFiles } from './read-base-files.js';
 
+/** How the approval check is written: through the job's check runs of the head (`checks`), and as a new run on a Re-run. */
+interface CheckWriteOptions {
+  checks?: HeadCheckRuns;
+  rerun?: boolean;
+}
+
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
 export const UNPLANNED_PROJECT = '(not planned yet)';
 
@@ -33,6 +39,8 @@ export async function refreshApprovals(
     trusted?: TrustedFiles;
     /** The caller's check runs of `ref.headSha`: the approval check is not looked up again. */
     checks?: HeadCheckRuns;
+    /** Someone clicked "Re-run" on the approval check: the check gets a new run even when its result is unchanged. */
+    rerun?: boolean;
     signal?: AbortSignal;
   } = {},
 ): Promise<ApprovalEvaluation | undefined> {
@@ -52,7 +60,7 @@ export async function refreshApprovals(
       ctx.log.warn({ err: error, file: error.path, problem: error.problem }, 'a config or policy file on the base branch is not readable; approvals not evaluated');
       if (publish) {
         const why = `cannot be evaluated while ${describeBaseFileError(error, ref.baseRef)}`;
-        await reportUnevaluable(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals ${why}.`, line: `❌ **Approvals:** ${why}.` }, options.checks);
+        await reportUnevaluable(ctx, ref, { title: `Unreadable ${error.path}`, summary: `Approvals ${why}.`, line: `❌ **Approvals:** ${why}.` }, options);
       }
       return undefined;
     }
@@ -63,8 +71,8 @@ export async function refreshApprovals(
       const summary = `Approvals cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid:\n\n${parsed.errors.map((e) => `- ${formatConfigError(e)}`).join('\n')}`;
       const output = { title: `Invalid ${CONFIG_FILE}`, summary };
       // A plan job that read the config says so in its own comment; a review or Re-run read it here.
-      if (options.trusted) await failApprovalCheck(ctx, ref, output, options.checks);
-      else await reportUnevaluable(ctx, ref, { ...output, line: `❌ **Approvals:** cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid (see the \`${CHECK_APPROVAL}\` check).` }, options.checks);
+      if (options.trusted) await failApprovalCheck(ctx, ref, output, options);
+      else await reportUnevaluable(ctx, ref, { ...output, line: `❌ **Approvals:** cannot be evaluated while \`${CONFIG_FILE}\` on \`${ref.baseRef}\` is invalid (see the \`${CHECK_APPROVAL}\` check).` }, options);
     }
     return undefined;
   }
@@ -100,7 +108,7 @@ export async function refreshApprovals(
   }
   ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
   if (publish) {
-    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options.checks);
+    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options.checks, options.rerun);
     // The plan comment's one-line approval status follows the check (only when a plan comment exists).
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
   }
@@ -111,8 +119,8 @@ export async function refreshApprovals(
  * Approvals cannot be evaluated (the base's rules cannot be used): the approval check fails, and the plan
  * comment's approval line says the same instead of the status from before (only when there is a plan comment).
  */
-async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string; line: string }, checks?: HeadCheckRuns): Promise<void> {
-  await failApprovalCheck(ctx, ref, { title: output.title, summary: output.summary }, checks);
+async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string; line: string }, options: CheckWriteOptions): Promise<void> {
+  await failApprovalCheck(ctx, ref, { title: output.title, summary: output.summary }, options);
   if (await readHeadPlanState(ctx.services.store, ref)) {
     await annotatePlanComment(ctx.octokit, { owner: ref.owner, repo: ref.repo }, ref.pr, 'approval', output.line, { botLogin: ctx.botLogin });
   }
@@ -122,8 +130,9 @@ async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: {
  * `infra-review/approval` failed because the base's rules cannot be used (an invalid config, a config or
  * policy path that is not a readable file): never left pending, nor green from an older head.
  */
-export async function failApprovalCheck(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string }, checks?: HeadCheckRuns): Promise<void> {
-  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion: 'failure', ...output } as const;
+export async function failApprovalCheck(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string }, options: CheckWriteOptions = {}): Promise<void> {
+  const { checks, rerun } = options;
+  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion: 'failure', ...output, ...(rerun ? { rerun } : {}) } as const;
   if (checks && checks.headSha === ref.headSha) await checks.ensure(check);
   else await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { ...check, headSha: ref.headSha, appId: ctx.app.id });
 }

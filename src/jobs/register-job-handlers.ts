@@ -28,7 +28,8 @@ export function registerJobHandlers(queue: JobQueue, services: JobServices): voi
   });
   queue.register('approval', async (job, signal) => {
     const payload = job.payload as ApprovalJobPayload;
-    await refreshApprovals(await context(job, payload.installationId), payload, { signal });
+    // A Re-run of the approval check gets a new run even when nothing changed (GitHub reset the suite to queued).
+    await refreshApprovals(await context(job, payload.installationId), payload, { signal, rerun: payload.trigger === 'rerun' });
     return { outcome: 'published' };
   });
   queue.register('pr-closed', async (job) => {

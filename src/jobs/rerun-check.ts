@@ -130,7 +130,8 @@ export async function republishApplyCheck(ctx: JobContext, ref: PullRequestRef):
   }
   const plan = await readHeadPlanState(store, ref);
   const status = applyCheckStatus(await readApplyCheckFacts(store, ref, plan));
-  await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...status });
+  // A new run even when nothing changed: GitHub reset the suite to queued at the click and waits for a write.
+  await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { name: CHECK_APPLY, headSha: ref.headSha, appId: ctx.app.id, ...status, rerun: true });
   return { pr: ref.pr, action: 'apply-status-published', detail: status.title };
 }
 

@@ -126,6 +126,25 @@ describe('ensureCheckRun', () => {
     expect(scope.pendingMocks()).toStrictEqual([]);
   });
 
+  it('creates a new run on a Re-run even when the latest already shows the same (GitHub reset the suite to queued), and through HeadCheckRuns', async () => {
+    const shown = { conclusion: 'success', output: { title: 'Approved', summary: 'ok', text: null }, details_url: null, external_id: null };
+    const input = { name: CHECK_APPROVAL, headSha: SHA, appId: APP.id, status: 'completed', conclusion: 'success', title: 'Approved', summary: 'ok', rerun: true } as const;
+    const scope = githubScope();
+    nockGetCheckRuns(scope, SHA, { check_name: CHECK_APPROVAL, app_id: String(APP.id) }, [checkRun(510, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP, ...shown })]);
+    nockPostCheckRun(scope, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } }, 530);
+    expect(await ensureCheckRun(createTestOctokit(), REPO, input)).toStrictEqual({ id: 530, url: 'https://github.com/acme/infra/runs/530', action: 'created' });
+    expect(scope.pendingMocks()).toStrictEqual([]);
+
+    const checks = new HeadCheckRuns(createTestOctokit(), REPO, SHA, APP.id);
+    nockGetCheckRuns(scope, SHA, { app_id: String(APP.id) }, [checkRun(530, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', app: APP, ...shown })]);
+    nockPostCheckRun(scope, { name: CHECK_APPROVAL, head_sha: SHA, status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: 'ok' } }, 540);
+    const { name, status, conclusion, title, summary } = input;
+    expect((await checks.ensure({ name, status, conclusion, title, summary, rerun: true })).action).toBe('created');
+    // The job's own write is known afterwards: the same without a Re-run is left alone.
+    expect((await checks.ensure({ name, status, conclusion, title, summary })).action).toBe('unchanged');
+    expect(scope.pendingMocks()).toStrictEqual([]);
+  });
+
   it('creates a new run rather than moving a completed one back to in_progress', async () => {
     const scope = githubScope();
     nockGetCheckRuns(scope, SHA, listQuery, [

@@ -135,6 +135,8 @@ describe.skipIf(!existsSync(STANDIN))('Re-run on infra-review checks', { timeout
     // The plan check was reopened (a new run); approval and apply were updated in place.
     expect(double.checkRunsFor(OWNER, repo, headSha)).toHaveLength(runsBefore + 1);
     expect([PLAN, APPROVAL, APPLY].map((name) => check(repo, headSha, name)?.status)).toEqual(['completed', 'completed', 'queued']);
+    // GitHub reset the suite to queued at the click; our writes gave it a state again.
+    expect(double.checkSuiteState(OWNER, repo, headSha).status).not.toBe('queued');
   });
 
   it('never applies on "Re-run" of infra-review/apply: it republishes what the store knows and says to comment /apply', async () => {
@@ -159,6 +161,9 @@ describe.skipIf(!existsSync(STANDIN))('Re-run on infra-review checks', { timeout
     expect(job.result).toEqual({ outcome: 'handled', pulls: [{ pr: pr.number, action: 'apply-status-published', detail: 'Apply failed' }] });
     const republished = check(repo, headSha, APPLY)!;
     expect(republished).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Apply failed' } });
+    // A new run (GitHub shows when it was re-run), and the suite GitHub reset to queued at the click has a result again.
+    expect(Number(republished.id)).toBeGreaterThan(Number(failed.id));
+    expect(double.checkSuiteState(OWNER, repo, headSha)).toEqual({ status: 'completed', conclusion: 'failure' });
     expect(republished.output.summary).toContain('`envs/prod`: the apply of');
     expect(republished.output.summary).toContain('comment `/plan` (an apply spends its plan), then `/apply` to apply again');
     expect(republished.output.summary).toContain('it never applies anything');
@@ -235,6 +240,29 @@ describe.skipIf(!existsSync(STANDIN))('Re-run on infra-review checks', { timeout
     await waitFor('the approval check to be re-evaluated', () => check(repo, headSha, APPROVAL)?.conclusion === 'action_required');
     expect(JSON.stringify(check(repo, headSha, APPROVAL)?.output)).toContain('@bob');
     expect(calls('plan')).toHaveLength(plansBefore);
+  });
+
+  it('shows a new approval run on "Re-run" even when the evaluation is unchanged: GitHub reset the suite to queued and waits for a write', async () => {
+    const repo = 'rerun-approval-same';
+    const { pr, headSha } = await plannedPr(repo, 'v2');
+    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    const approved = await waitFor('the approval check', () => (check(repo, headSha, APPROVAL)?.conclusion === 'success' ? check(repo, headSha, APPROVAL) : undefined));
+    const approvalJobs = async () => (await app.runtime.store.listJobs({ repo: `${OWNER}/${repo}`, kind: 'approval' })).filter((job) => job.status === 'succeeded');
+    const finishedBefore = (await approvalJobs()).length;
+    // In progress: the apply check waits (queued) for `/apply`.
+    const suiteBefore = double.checkSuiteState(OWNER, repo, headSha);
+    expect(suiteBefore).toEqual({ status: 'in_progress', conclusion: null });
+
+    const clicked = await double.rerequestCheckRun(Number(approved.id), { sender: 'bob' });
+    expect(double.checkSuiteState(OWNER, repo, headSha)).toEqual({ status: 'queued', conclusion: null });
+    const job = await rerun(repo, 'check_run', clicked);
+
+    expect(job.result).toEqual({ outcome: 'handled', pulls: [{ pr: pr.number, action: 'approval-queued' }] });
+    await waitFor('the re-run approval job to finish', async () => ((await approvalJobs()).length > finishedBefore ? true : undefined));
+    const latest = check(repo, headSha, APPROVAL)!;
+    expect(Number(latest.id)).toBeGreaterThan(Number(approved.id));
+    expect(latest).toMatchObject({ status: 'completed', conclusion: 'success', output: { title: 'Approved', summary: approved.output.summary } });
+    expect(double.checkSuiteState(OWNER, repo, headSha)).toEqual(suiteBefore);
   });
 
   it('ignores "Re-run" of a check run another app created, even one named like ours', async () => {

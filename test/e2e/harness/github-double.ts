@@ -38,6 +38,7 @@ import {
   pullRequestOpenedPayload,
   pullRequestReviewSubmittedPayload,
   pullRequestSynchronizePayload,
+  suiteState,
   webhookPullRequest,
   webhookRepository,
 } from './webhook-payloads.js';
@@ -357,6 +358,12 @@ export class GitHubDouble {
   private readonly comments: CommentModel[] = [];
   private readonly reactions: ReactionModel[] = [];
   private readonly checkRuns: CheckRunModel[] = [];
+  /**
+   * Check suites someone re-ran ("Re-run" on a run, or "Re-run all checks"): GitHub resets such a suite to
+   * queued, clears its conclusion and leaves its runs as they are; the suite shows a result again only once
+   * the app creates or updates one of its runs.
+   */
+  private readonly suitesRequested = new Set<number>();
   private readonly deployments: DeploymentModel[] = [];
   private readonly deploymentStatuses: DeploymentStatusModel[] = [];
   private readonly teams = new Map<string, TeamModel>();
@@ -654,7 +661,10 @@ export class GitHubDouble {
     const suite = await this.checkSuite(run.owner, run.repo, run.headSha, app);
     const repo = this.repo(run.owner, run.repo);
     this.user(options.sender, 'User');
-    return checkRunRerequestedPayload(this.checkRunShape(run), suite, webhookRepository(this.repoShape(repo), this.webhookUser(repo.owner)), this.webhookUser(options.sender), this.installationId(run.owner));
+    const payload = checkRunRerequestedPayload(this.checkRunShape(run), suite, webhookRepository(this.repoShape(repo), this.webhookUser(repo.owner)), this.webhookUser(options.sender), this.installationId(run.owner));
+    // Only a re-run of our own app's run resets a suite of ours (another app's run is in another app's suite).
+    if (!options.app) this.suitesRequested.add(run.checkSuiteId);
+    return payload;
   }
 
   /** `sender` clicks "Re-run all checks" on the app's suite of `headSha`: the `check_suite.rerequested` delivery. */
@@ -662,7 +672,9 @@ export class GitHubDouble {
     const suite = await this.checkSuite(options.owner, options.repo, options.headSha, this.appShape() as WebhookApp);
     this.user(options.sender, 'User');
     const repo = this.repo(options.owner, options.repo);
-    return checkSuiteRerequestedPayload(suite, webhookRepository(this.repoShape(repo), this.webhookUser(repo.owner)), this.webhookUser(options.sender), this.installationId(options.owner));
+    const payload = checkSuiteRerequestedPayload(suite, webhookRepository(this.repoShape(repo), this.webhookUser(repo.owner)), this.webhookUser(options.sender), this.installationId(options.owner));
+    this.suitesRequested.add(suite.id);
+    return payload;
   }
 
   /** `user`'s permission on one repository (`owner/name`) or, without `repo`, on every repository. */
@@ -703,6 +715,18 @@ export class GitHubDouble {
   /** Every check run of the repository (optionally for one head SHA), oldest first. */
   checkRunsFor(owner: string, repo: string, headSha?: string): Schemas['check-run'][] {
     return this.checkRuns.filter((c) => c.owner === owner && c.repo === repo && (!headSha || c.headSha === headSha)).map((c) => this.checkRunShape(c));
+  }
+
+  /**
+   * The app's check suite on `headSha` as GitHub shows it: from its runs (the latest of each name), or
+   * queued with no conclusion after a re-run request until the app writes one of its runs again.
+   */
+  checkSuiteState(owner: string, repo: string, headSha: string): { status: 'queued' | 'in_progress' | 'completed'; conclusion: string | null } {
+    const runs = this.checkRuns.filter((c) => c.owner === owner && c.repo === repo && c.headSha === headSha);
+    const first = runs[0];
+    if (!first) throw new Error(`no check suite on ${owner}/${repo}@${headSha}: no check run was created for it`);
+    if (this.suitesRequested.has(first.checkSuiteId)) return { status: 'queued', conclusion: null };
+    return suiteState(runs.filter((c) => !runs.some((o) => o.name === c.name && o.id > c.id)));
   }
 
   /** Deployments of the repository, newest first, each with its statuses (newest first). */
@@ -1216,6 +1240,7 @@ export class GitHubDouble {
     };
     applyCheckRunFields(run, body);
     this.checkRuns.push(run);
+    this.suitesRequested.delete(run.checkSuiteId);
     return { status: 201, body: this.checkRunShape(run) };
   }
 
@@ -1227,6 +1252,7 @@ export class GitHubDouble {
     if (typeof body.name === 'string') next.name = body.name;
     applyCheckRunFields(next, body);
     Object.assign(run, next);
+    this.suitesRequested.delete(run.checkSuiteId);
     return { status: 200, body: this.checkRunShape(run) };
   }
 

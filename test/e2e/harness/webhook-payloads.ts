@@ -352,7 +352,7 @@ export interface CheckSuiteFacts {
 }
 
 /** The suite's summary status and conclusion, from its runs (GitHub: the worst conclusion wins). */
-function suiteState(runs: CheckSuiteFacts['runs']): { status: 'completed' | 'in_progress'; conclusion: CheckSuiteRerequestedEvent['check_suite']['conclusion'] } {
+export function suiteState(runs: CheckSuiteFacts['runs']): { status: 'completed' | 'in_progress'; conclusion: CheckSuiteRerequestedEvent['check_suite']['conclusion'] } {
   if (runs.some((run) => run.status !== 'completed')) return { status: 'in_progress', conclusion: null };
   const order = ['action_required', 'cancelled', 'timed_out', 'failure', 'neutral', 'success'] as const;
   const conclusions = runs.map((run) => run.conclusion);
