@@ -227,6 +227,34 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     expect(standinCalls(standinLog()).length).toBe(callsBefore);
   });
 
+  // Never followed: a symlink could point outside what the policy's reviewers see, a submodule at another repository's files.
+  it.each([
+    { name: 'symlink-owners', kind: 'symlink', file: '.github/INFRAOWNERS', entry: { symlink: '../docs/OWNERS' }, problem: '.github/INFRAOWNERS is a symlink, expected a regular file' },
+    { name: 'submodule-config', kind: 'submodule', file: '.github/infra-review.yml', entry: { submodule: 'f'.repeat(40) }, problem: '.github/infra-review.yml is a submodule, expected a regular file' },
+  ])('plans nothing and fails approvals when the base $file is a $kind (not followed)', async ({ name, file, entry, problem }) => {
+    await double.createRepo(OWNER, name, {
+      'docs/OWNERS': '/envs/  @alice\n',
+      'envs/prod/main.tf': `${backend(state(`${name}-prod`))}${parameter('release', 'v1')}`,
+    });
+    // The default .github/INFRAOWNERS path is read when the config does not name one.
+    await double.pushCommit(OWNER, name, 'main', { [file]: entry, ...(file === '.github/INFRAOWNERS' ? {} : { '.github/INFRAOWNERS': '/envs/  @bob\n' }) }, 'Rules');
+    await double.pushCommit(OWNER, name, 'release', { 'envs/prod/main.tf': `${backend(state(`${name}-prod`))}${parameter('release', 'v2')}` }, 'Release');
+    const callsBefore = standinCalls(standinLog()).length;
+    const { pr, headSha, check, planComment } = await openAndPlan(name, 'release');
+
+    const [job] = await app.endedJobs(OWNER, name, pr.number, 'plan');
+    expect(job?.status).toBe('succeeded');
+    expect(check.conclusion).toBe('failure');
+    expect(check.output.title).toBe(`Unreadable ${file}`);
+    expect(check.output.summary).toContain(`\`${file}\` on \`main\` cannot be read (${problem}), so nothing was planned`);
+    expect(planComment).toContain(problem);
+    const approval = app.check(OWNER, name, headSha, 'infra-review/approval');
+    expect(approval?.conclusion).toBe('failure');
+    expect(approval?.output.summary).toContain(problem);
+    expect(await app.runtime.store.listPlans({ repo: `${OWNER}/${name}`, pr: pr.number, headSha })).toEqual([]);
+    expect(standinCalls(standinLog()).length).toBe(callsBefore);
+  });
+
   it('fails only the project with an HCL syntax error, with its file and line, and plans the other', async () => {
     const repo = 'syntax';
     await double.createRepo(OWNER, repo, {

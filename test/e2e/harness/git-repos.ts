@@ -32,8 +32,11 @@ export interface GitTreeEntry {
   size: number;
 }
 
-/** Files to write in a commit: content as text or bytes; `null` deletes the path. */
-export type FileChanges = Record<string, string | Buffer | null>;
+/**
+ * Files to write in a commit: content as text or bytes; `null` deletes the path; `{ symlink }` writes a
+ * symbolic link to that target, `{ submodule }` a submodule entry (gitlink) at that commit SHA.
+ */
+export type FileChanges = Record<string, string | Buffer | null | { symlink: string } | { submodule: string }>;
 
 const GIT_IDENTITY = {
   GIT_AUTHOR_NAME: 'Test Author',
@@ -144,7 +147,12 @@ export class GitRepos {
     if (parent) chunks.push(Buffer.from(`from ${parent}\n`));
     for (const [file, content] of Object.entries(files)) {
       if (content === null) chunks.push(Buffer.from(`D ${quotePath(file)}\n`));
-      else chunks.push(Buffer.from(`M 100644 inline ${quotePath(file)}\n`), ...data(content));
+      else if (typeof content === 'string' || Buffer.isBuffer(content)) chunks.push(Buffer.from(`M 100644 inline ${quotePath(file)}\n`), ...data(content));
+      else if ('symlink' in content) chunks.push(Buffer.from(`M 120000 inline ${quotePath(file)}\n`), ...data(content.symlink));
+      else {
+        if (!/^[0-9a-f]{40}$/.test(content.submodule)) throw new Error(`submodule ${file}: expected a 40-hex commit SHA, got ${content.submodule}`);
+        chunks.push(Buffer.from(`M 160000 ${content.submodule} ${quotePath(file)}\n`));
+      }
     }
     chunks.push(Buffer.from('done\n'));
     await this.git(owner, name, ['fast-import', '--quiet', '--done'], { input: Buffer.concat(chunks) });
