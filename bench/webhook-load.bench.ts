@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { afterAll, beforeAll, it } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
 import { jobKey, type Job } from '../src/store/store.js';
@@ -22,7 +23,7 @@ import { numberFlag, stringFlag } from './bench-args.js';
  * of its own (the GitHub double's work never delays a send or the timing of an answer). Reports response
  * times, 5xx and other non-2xx answers, and jobs lost: accepted deliveries whose job is not in the store.
  *
- *   node bench/webhook-load.js [--rate 200] [--seconds 30] [--warmup 3] [--in-flight 256] [--workers 2] [--prs 100] [--cpu-prof DIR]
+ *   node bench/webhook-load.js [--rate 200] [--seconds 30] [--warmup 3] [--in-flight 256] [--workers 2] [--prs 100] [--store sqlite|postgres] [--cpu-prof DIR]
  */
 
 const RATE = numberFlag('rate', 200);
@@ -32,6 +33,13 @@ const WARMUP = numberFlag('warmup', 3, { allowZero: true });
 const MAX_IN_FLIGHT = numberFlag('in-flight', 256, { integer: true });
 const WORKERS = numberFlag('workers', 2, { integer: true });
 const PRS = numberFlag('prs', 100, { integer: true });
+/**
+ * `--store postgres`: the app's store is PostgreSQL (DATABASE_URL, in a throwaway schema dropped afterwards)
+ * instead of SQLite in a temp DATA_DIR: the store for several replicas.
+ */
+const STORE = storeFlag();
+const DATABASE_URL = process.env.DATABASE_URL?.trim() ?? '';
+const SCHEMA = `ir_bench_load_${process.pid}_${randomBytes(4).toString('hex')}`;
 /** `--cpu-prof DIR`: the app writes a V8 CPU profile of the whole run into DIR (open it in Chrome DevTools). */
 const CPU_PROF_DIR = stringFlag('cpu-prof');
 const REPOS = 5;
@@ -81,7 +89,12 @@ beforeAll(async () => {
     privateKey: key.privateKey,
     webhookSecret: SECRET,
     logLevel: 'info',
-    env: { IAC_BINARY: STANDIN, WORKER_CONCURRENCY: String(WORKERS), ...(CPU_PROF_DIR ? { NODE_OPTIONS: `--import=${fileURLToPath(new URL('./cpu-profile.js', import.meta.url))}`, BENCH_CPU_PROFILE_DIR: path.resolve(CPU_PROF_DIR) } : {}) },
+    env: {
+      IAC_BINARY: STANDIN,
+      WORKER_CONCURRENCY: String(WORKERS),
+      ...(STORE === 'postgres' ? { DATABASE_URL, DATABASE_SCHEMA: SCHEMA } : {}),
+      ...(CPU_PROF_DIR ? { NODE_OPTIONS: `--import=${fileURLToPath(new URL('./cpu-profile.js', import.meta.url))}`, BENCH_CPU_PROFILE_DIR: path.resolve(CPU_PROF_DIR) } : {}),
+    },
   });
 }, 120_000);
 
@@ -91,7 +104,23 @@ afterAll(async () => {
   await app?.dispose();
   await double?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
+  if (STORE === 'postgres') {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`drop schema if exists "${SCHEMA}" cascade`);
+    } finally {
+      await client.end();
+    }
+  }
 });
+
+function storeFlag(): 'sqlite' | 'postgres' {
+  const store = stringFlag('store') ?? 'sqlite';
+  if (store !== 'sqlite' && store !== 'postgres') throw new Error(`--store needs sqlite or postgres, got ${JSON.stringify(store)}`);
+  if (store === 'postgres' && !process.env.DATABASE_URL?.trim()) throw new Error('--store postgres needs DATABASE_URL (postgres://...) in the environment');
+  return store;
+}
 
 /**
  * The deliveries, built and signed before the clock starts. Every PULL_REQUEST_EVERY-th slot is a
@@ -273,7 +302,7 @@ it('answers signed deliveries at a fixed rate within the latency target, with no
   }
 
   // Jobs: every accepted delivery that must create a job has one with its key, created by that very delivery.
-  const store = await openStore({ dataDir: app.dataDir });
+  const store = await openStore(STORE === 'postgres' ? { databaseUrl: DATABASE_URL, schema: SCHEMA } : { dataDir: app.dataDir });
   let jobs: Job[];
   try {
     jobs = (await Promise.all(Array.from({ length: REPOS }, (_, r) => store.listJobs({ repo: `${OWNER}/load-${r}` })))).flat();
@@ -304,7 +333,7 @@ it('answers signed deliveries at a fixed rate within the latency target, with no
 
   const mix = new Map<string, number>();
   for (const d of deliveries) mix.set(d.label, (mix.get(d.label) ?? 0) + 1);
-  console.log(`\n${total} signed deliveries at ${RATE}/s: ${WARMUP} s of warm-up, then ${SECONDS} s measured (open loop, at most ${MAX_IN_FLIGHT} in flight, keep-alive), WORKER_CONCURRENCY=${WORKERS}, SQLite in a temp DATA_DIR`);
+  console.log(`\n${total} signed deliveries at ${RATE}/s: ${WARMUP} s of warm-up, then ${SECONDS} s measured (open loop, at most ${MAX_IN_FLIGHT} in flight, keep-alive), WORKER_CONCURRENCY=${WORKERS}, ${STORE === 'postgres' ? `PostgreSQL (schema ${SCHEMA})` : 'SQLite in a temp DATA_DIR'}`);
   console.log(`mix: ${[...mix].map(([label, n]) => `${n} ${label}`).join(', ')}; ${Math.min(PRS, Math.ceil(total / PULL_REQUEST_EVERY))} PRs in ${REPOS} repositories (setup ${setupSeconds.toFixed(1)} s)`);
   console.log(`node ${process.version}; ${os.cpus().length} CPUs; 1-minute load average ${(atWindow?.load ?? Number.NaN).toFixed(1)} as the window began, ${loadAfter.toFixed(1)} at its end; the app, the GitHub double (with git http-backend) and the sender share the machine`);
   console.log(`sent in ${(wallMs / 1000).toFixed(1)} s; schedule lag p50 ${fmt(percentile(lags, 50))}, p99 ${fmt(percentile(lags, 99))}, max ${fmt(lags.at(-1) ?? Number.NaN)}`);
