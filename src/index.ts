@@ -9,7 +9,7 @@ import { keepConnectionsAlive } from './http/keep-alive.js';
 import { handlePullRequest } from './handlers/pull-request.js';
 import { handlePullRequestReview } from './handlers/pull-request-review.js';
 import { handleIssueComment } from './handlers/issue-comment.js';
-import { handleCheckRunRerequested, handleCheckSuiteRerequested, isOtherAppsCheckRun } from './handlers/check-rerequested.js';
+import { handleCheckRunRerequested, handleCheckSuiteRerequested } from './handlers/check-rerequested.js';
 
 export interface AppOptions {
   /** Injected by tests; the server uses the environment. */
@@ -44,14 +44,16 @@ export function createApp(options: AppOptions = {}) {
           handling();
         }
       };
-    probot.on('pull_request', track('pull_request', async (context) => handlePullRequest(context, await runtime.queueForDelivery())));
-    probot.on('pull_request_review', track('pull_request_review', async (context) => handlePullRequestReview(context, await runtime.queueForDelivery())));
-    probot.on('issue_comment', track('issue_comment', async (context) => handleIssueComment(context, await runtime.queueForDelivery())));
-    // The "Re-run" buttons GitHub shows on our check runs and suite.
-    // Other apps' check runs (GitHub sends them to every app) are answered at once: they never wait for, or fail on, the store.
-    const checkRun = async (context: Context<'check_run'>) => (isOtherAppsCheckRun(context.payload) ? 'other_app' : handleCheckRunRerequested(context, await runtime.queueForDelivery()));
-    probot.on('check_run', track('check_run', checkRun));
-    probot.on('check_suite', track('check_suite', async (context) => handleCheckSuiteRerequested(context, await runtime.queueForDelivery())));
+    // A handler asks for the queue (which waits for the store at start-up, and fails while it is down) only
+    // when it has a job to enqueue: what it ignores (conversation, our own check runs completing, other apps'
+    // runs and suites) is answered at once, and never counted as failed because the store is unavailable.
+    const queue = () => runtime.queueForDelivery();
+    probot.on('pull_request', track('pull_request', async (context) => handlePullRequest(context, queue)));
+    probot.on('pull_request_review', track('pull_request_review', async (context) => handlePullRequestReview(context, queue)));
+    probot.on('issue_comment', track('issue_comment', async (context) => handleIssueComment(context, queue)));
+    // The "Re-run" buttons GitHub shows on our check runs and suite (other apps' check runs: `other_app`).
+    probot.on('check_run', track('check_run', async (context) => handleCheckRunRerequested(context, queue)));
+    probot.on('check_suite', track('check_suite', async (context) => handleCheckSuiteRerequested(context, queue)));
 
     // Probot passes addHandler when a server runs the app; unit tests load the app without one.
     let serving = false;

@@ -11,22 +11,13 @@ interface AttachedPullRequest {
 }
 
 /**
- * A check run infra-review did not create: not one of its three checks (or no app at all). GitHub sends
- * the `check_run` events of every app's runs (a CI's `build`, ...) to every app subscribed to them; they
- * are never ours to act on. Pure: decided from the payload alone, before the store is needed.
- */
-export function isOtherAppsCheckRun(payload: Context<'check_run'>['payload']): boolean {
-  const run = payload.check_run;
-  return !run.app || !isCheckName(run.name);
-}
-
-/**
  * `check_run.rerequested`: someone clicked "Re-run" on one of our three check runs. Only enqueues;
  * the job checks that the run is our app's, finds the PR and re-plans, re-evaluates approvals or
- * republishes the apply status (never applies). Other apps' runs are `other_app`; every other action
- * on ours (created, completed, ...) is ignored.
+ * republishes the apply status (never applies). A check run infra-review did not create (not one of its
+ * three checks, or no app at all: GitHub sends every app's `check_run` events, a CI's `build`...) is
+ * `other_app`; every other action on ours (created, completed, ...) is ignored. Both without the store.
  */
-export async function handleCheckRunRerequested(context: Context<'check_run'>, queue: JobQueue): Promise<'queued' | 'ignored' | 'other_app'> {
+export async function handleCheckRunRerequested(context: Context<'check_run'>, queue: () => Promise<JobQueue>): Promise<'queued' | 'ignored' | 'other_app'> {
   const { payload } = context;
   const run = payload.check_run;
   if (!isCheckName(run.name) || !run.app) return 'other_app';
@@ -40,7 +31,7 @@ export async function handleCheckRunRerequested(context: Context<'check_run'>, q
 }
 
 /** `check_suite.rerequested` ("Re-run all checks" on our suite): re-plan the head, which republishes all three checks. */
-export async function handleCheckSuiteRerequested(context: Context<'check_suite'>, queue: JobQueue): Promise<'queued' | 'ignored'> {
+export async function handleCheckSuiteRerequested(context: Context<'check_suite'>, queue: () => Promise<JobQueue>): Promise<'queued' | 'ignored'> {
   const { payload } = context;
   if (payload.action !== 'rerequested') return 'ignored';
   const suite = payload.check_suite;
@@ -55,7 +46,7 @@ export async function handleCheckSuiteRerequested(context: Context<'check_suite'
 
 async function enqueueRerun(
   context: Context<'check_run' | 'check_suite'>,
-  queue: JobQueue,
+  queue: () => Promise<JobQueue>,
   rerun: { check: CheckName | 'suite'; headSha: string; appId: number | null; pullRequests: AttachedPullRequest[] },
 ): Promise<'queued'> {
   const { repository, sender } = context.payload;
@@ -76,7 +67,7 @@ async function enqueueRerun(
     deliveryId: context.id,
   };
   // Clicking twice while the first re-run waits or runs queues nothing more (same key).
-  await queue.enqueue({
+  await (await queue()).enqueue({
     kind: 'rerun',
     repo: repoFullName(payload),
     pr: pullRequests[0] ?? 0,

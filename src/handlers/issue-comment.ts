@@ -13,8 +13,9 @@ export type CommentOutcome = 'ignored' | 'duplicate' | 'queued';
  * `issue_comment.created` on a pull request: a slash command. Edited comments, bot comments and comments
  * on issues are ignored. The same comment (redelivered) runs at most once, across replicas.
  * Accepted commands get 👀 (sent without delaying the answer to GitHub); the job answers with 🚀 or 😕 and a comment.
+ * `queue` is only asked for (it waits for the store) once the comment is a command to run.
  */
-export async function handleIssueComment(context: Context<'issue_comment'>, queue: JobQueue): Promise<CommentOutcome> {
+export async function handleIssueComment(context: Context<'issue_comment'>, queue: () => Promise<JobQueue>): Promise<CommentOutcome> {
   const { payload } = context;
   if (payload.action !== 'created') return 'ignored';
   if (!payload.issue.pull_request) return 'ignored';
@@ -37,7 +38,7 @@ export async function handleIssueComment(context: Context<'issue_comment'>, queu
   };
   // Claimed and enqueued in one transaction: a store failure leaves the comment unclaimed, so GitHub's
   // redelivery runs it; a redelivery after success is refused here.
-  const enqueued = await queue.enqueueOnce(`comment:${repo}:${payload.comment.id}`, {
+  const enqueued = await (await queue()).enqueueOnce(`comment:${repo}:${payload.comment.id}`, {
     kind: 'command',
     repo,
     pr: payload.issue.number,

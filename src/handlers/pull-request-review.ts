@@ -6,12 +6,12 @@ import { pullRequestRef } from './pull-request.js';
 
 const REVIEW_ACTIONS = new Set(['submitted', 'edited', 'dismissed']);
 
-/** `pull_request_review`: re-evaluate the approval policy for the PR's head. */
-export async function handlePullRequestReview(context: Context<'pull_request_review'>, queue: JobQueue): Promise<'queued' | 'ignored'> {
+/** `pull_request_review`: re-evaluate the approval policy for the PR's head. `queue` is only asked for when there is a job to enqueue. */
+export async function handlePullRequestReview(context: Context<'pull_request_review'>, queue: () => Promise<JobQueue>): Promise<'queued' | 'ignored'> {
   if (!REVIEW_ACTIONS.has(context.payload.action)) return 'ignored';
   const ref = pullRequestRef(context);
   const payload: ApprovalJobPayload = { ...ref, trigger: 'review' };
-  await queue.enqueue({
+  await (await queue()).enqueue({
     kind: 'approval',
     repo: repoFullName(ref),
     pr: ref.pr,

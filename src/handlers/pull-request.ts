@@ -11,12 +11,13 @@ const PLAN_ACTIONS = new Set(['opened', 'synchronize', 'reopened', 'ready_for_re
 /**
  * `pull_request`: enqueue a plan of the head (superseding older plans of the PR), or, when the PR is
  * closed, enqueue the clean-up (release locks, discard plans). Returns at once; the work runs in jobs.
+ * `queue` is only asked for (it waits for the store) when there is a job to enqueue.
  */
-export async function handlePullRequest(context: PullRequestContext, queue: JobQueue): Promise<'queued' | 'ignored'> {
+export async function handlePullRequest(context: PullRequestContext, queue: () => Promise<JobQueue>): Promise<'queued' | 'ignored'> {
   const { action } = context.payload;
   const ref = pullRequestRef(context);
   if (action === 'closed') {
-    await queue.enqueue({
+    await (await queue()).enqueue({
       kind: 'pr-closed',
       repo: repoFullName(ref),
       pr: ref.pr,
@@ -32,7 +33,7 @@ export async function handlePullRequest(context: PullRequestContext, queue: JobQ
   // A newer head makes older plans of this PR worthless: enqueueing a plan drops queued ones and cancels
   // running ones, in the same transaction.
   const payload: PlanJobPayload = { ...ref, trigger: 'autoplan', projects: [] };
-  await queue.enqueue({
+  await (await queue()).enqueue({
     kind: 'plan',
     repo: repoFullName(ref),
     pr: ref.pr,

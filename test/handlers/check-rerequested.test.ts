@@ -62,7 +62,7 @@ describe('check_run / check_suite rerequested handlers', () => {
   it('queues one rerun job for "Re-run" on infra-review/plan, with what the job needs and no secret', async () => {
     const payload = await checkRunEvent();
 
-    const outcome = await handleCheckRunRerequested(context('check_run', payload), queue);
+    const outcome = await handleCheckRunRerequested(context('check_run', payload), async () => queue);
 
     expect(outcome).toBe('queued');
     const [job, ...more] = await jobs();
@@ -84,18 +84,18 @@ describe('check_run / check_suite rerequested handlers', () => {
 
   it('queues the re-run of each of our three checks under its own key, and a second click joins the queued one', async () => {
     for (const name of ['infra-review/plan', 'infra-review/approval', 'infra-review/apply', 'infra-review/apply']) {
-      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => (p.check_run.name = name))), queue);
+      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => (p.check_run.name = name))), async () => queue);
     }
     expect((await jobs()).map((job) => job.command).sort()).toEqual(['rerun:infra-review/apply', 'rerun:infra-review/approval', 'rerun:infra-review/plan']);
   });
 
   it('ignores other checks, other actions and runs without an app, queuing nothing', async () => {
     const outcomes = [
-      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => (p.check_run.name = 'ci/build'))), queue),
-      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => (p.check_run.name = 'infra-review/plan-extra'))), queue),
-      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p, { action: 'completed' }))), queue),
-      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p, { action: 'requested_action' }))), queue),
-      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p.check_run, { app: null }))), queue),
+      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => (p.check_run.name = 'ci/build'))), async () => queue),
+      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => (p.check_run.name = 'infra-review/plan-extra'))), async () => queue),
+      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p, { action: 'completed' }))), async () => queue),
+      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p, { action: 'requested_action' }))), async () => queue),
+      await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p.check_run, { app: null }))), async () => queue),
     ];
     // Runs that are not one of our checks are other apps' (GitHub sends every app's check runs to every app).
     expect(outcomes).toEqual(['other_app', 'other_app', 'ignored', 'ignored', 'other_app']);
@@ -107,29 +107,29 @@ describe('check_run / check_suite rerequested handlers', () => {
       const other = { id: 999, url: 'https://api.github.com/repos/someone/fork', name: 'fork' };
       p.check_run.pull_requests = p.check_run.pull_requests.map((pr) => ({ ...pr, base: { ...pr.base, repo: other } }));
     });
-    await handleCheckRunRerequested(context('check_run', foreign), queue);
+    await handleCheckRunRerequested(context('check_run', foreign), async () => queue);
     const [job] = await jobs();
     expect(job).toMatchObject({ pr: 0 });
     expect((job?.payload as RerunJobPayload).pullRequests).toEqual([]);
   });
 
   it('queues the app id as sent: the job, which knows our id, decides (GitHub sends Re-run only to the run’s app)', async () => {
-    await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p.check_run.app ?? {}, { id: 31337 }))), queue);
+    await handleCheckRunRerequested(context('check_run', await checkRunEvent((p) => Object.assign(p.check_run.app ?? {}, { id: 31337 }))), async () => queue);
     expect(((await jobs())[0]?.payload as RerunJobPayload).appId).toBe(31337);
   });
 
   it('refuses a delivery without an installation', async () => {
     const payload = await checkRunEvent((p) => delete (p as { installation?: unknown }).installation);
-    await expect(handleCheckRunRerequested(context('check_run', payload), queue)).rejects.toThrow(/without an installation/);
+    await expect(handleCheckRunRerequested(context('check_run', payload), async () => queue)).rejects.toThrow(/without an installation/);
     expect(await jobs()).toEqual([]);
   });
 
   it('queues a suite re-run for "Re-run all checks", and ignores requested and completed suites', async () => {
     const payload = await fixture<CheckSuiteEvent>('check_suite.rerequested.json');
 
-    expect(await handleCheckSuiteRerequested(context('check_suite', payload), queue)).toBe('queued');
-    expect(await handleCheckSuiteRerequested(context('check_suite', { ...payload, action: 'requested' } as CheckSuiteEvent), queue)).toBe('ignored');
-    expect(await handleCheckSuiteRerequested(context('check_suite', { ...payload, action: 'completed' } as CheckSuiteEvent), queue)).toBe('ignored');
+    expect(await handleCheckSuiteRerequested(context('check_suite', payload), async () => queue)).toBe('queued');
+    expect(await handleCheckSuiteRerequested(context('check_suite', { ...payload, action: 'requested' } as CheckSuiteEvent), async () => queue)).toBe('ignored');
+    expect(await handleCheckSuiteRerequested(context('check_suite', { ...payload, action: 'completed' } as CheckSuiteEvent), async () => queue)).toBe('ignored');
 
     const [job, ...more] = await jobs();
     expect(more).toEqual([]);

@@ -61,7 +61,7 @@ describe('issue_comment handler', () => {
   it('answers once the command is queued, while the 👀 reaction is still on its way', async () => {
     const reactions: HeldReaction[] = [];
 
-    const outcome = await handleIssueComment(context(payload, reactions, []), queue);
+    const outcome = await handleIssueComment(context(payload, reactions, []), async () => queue);
 
     expect(outcome).toBe('queued');
     expect(reactions.map((r) => r.params)).toEqual([{ owner: 'Codertocat', repo: 'Hello-World', comment_id: payload.comment.id, content: 'eyes' }]);
@@ -75,7 +75,7 @@ describe('issue_comment handler', () => {
     const reactions: HeldReaction[] = [];
     const warnings: string[] = [];
 
-    expect(await handleIssueComment(context(payload, reactions, warnings), queue)).toBe('queued');
+    expect(await handleIssueComment(context(payload, reactions, warnings), async () => queue)).toBe('queued');
     reactions[0]?.fail(Object.assign(new Error('Bad credentials'), { status: 401 }));
     await new Promise((resolve) => setImmediate(resolve));
 
@@ -85,8 +85,8 @@ describe('issue_comment handler', () => {
 
   it('queues a redelivered comment once and does not react again', async () => {
     const reactions: HeldReaction[] = [];
-    expect(await handleIssueComment(context(payload, reactions, []), queue)).toBe('queued');
-    expect(await handleIssueComment(context(payload, reactions, []), queue)).toBe('duplicate');
+    expect(await handleIssueComment(context(payload, reactions, []), async () => queue)).toBe('queued');
+    expect(await handleIssueComment(context(payload, reactions, []), async () => queue)).toBe('duplicate');
     expect(reactions).toHaveLength(1);
     expect(await store.listJobs()).toHaveLength(1);
   });

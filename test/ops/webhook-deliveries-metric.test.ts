@@ -23,6 +23,19 @@ async function checkRunCompleted(name: string, appId: number) {
   return payload;
 }
 
+/** What the tests below change in a fixture (`comment` only exists in issue_comment fixtures). */
+interface EditableFixture {
+  action: string;
+  comment: { body: string; user: { type: string } };
+}
+
+/** A fixture delivery (test/fixtures/events/NAME.json) with `edit` applied. */
+async function fixture(name: string, edit: (payload: EditableFixture) => void): Promise<never> {
+  const payload = JSON.parse(await readFile(path.join(FIXTURES, `${name}.json`), 'utf8')) as EditableFixture;
+  edit(payload);
+  return payload as never;
+}
+
 function deliveryLines(text: string): string[] {
   return text
     .split('\n')
@@ -74,5 +87,31 @@ describe('infra_review_webhook_deliveries_total', () => {
 
     // A delivery that needs the store waits up to 5 s for it, then fails: it would count as failed.
     expect(deliveryLines(await metrics.registry.metrics())).toEqual(['infra_review_webhook_deliveries_total{event="check_run",outcome="other_app"} 1']);
+  });
+
+  it('answers every delivery it ignores without waiting for the store; only one with work to queue fails while the store is down', async () => {
+    const { probot, metrics } = await load({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
+    const ignored = [
+      // Our own check run completing (every check write of ours sends one) and a suite completing.
+      { id: 'i1', name: 'check_run', payload: (await checkRunCompleted('infra-review/plan', 1)) as never },
+      { id: 'i2', name: 'check_suite', payload: await fixture('check_suite.rerequested', (p) => (p.action = 'completed')) },
+      // Conversation, an edited command, a bot's command.
+      { id: 'i3', name: 'issue_comment', payload: await fixture('issue_comment.created', (p) => (p.comment.body = 'Looks good to me')) },
+      { id: 'i4', name: 'issue_comment', payload: await fixture('issue_comment.created', (p) => ((p.action = 'edited'), (p.comment.body = '/apply'))) },
+      { id: 'i5', name: 'issue_comment', payload: await fixture('issue_comment.created', (p) => ((p.comment.body = '/apply'), (p.comment.user.type = 'Bot'))) },
+      // A label.
+      { id: 'i6', name: 'pull_request', payload: await fixture('pull_request.opened', (p) => (p.action = 'labeled')) },
+    ] as const;
+    for (const delivery of ignored) await probot.receive(delivery as never);
+    expect(deliveryLines(await metrics.registry.metrics())).toEqual([
+      'infra_review_webhook_deliveries_total{event="check_run",outcome="ignored"} 1',
+      'infra_review_webhook_deliveries_total{event="check_suite",outcome="ignored"} 1',
+      'infra_review_webhook_deliveries_total{event="issue_comment",outcome="ignored"} 3',
+      'infra_review_webhook_deliveries_total{event="pull_request",outcome="ignored"} 1',
+    ]);
+
+    // A command has work to queue: it waits for the store (up to 5 s), then fails so that GitHub can redeliver it.
+    await expect(probot.receive({ id: 'c1', name: 'issue_comment', payload: await fixture('issue_comment.created', (p) => (p.comment.body = '/apply')) } as never)).rejects.toThrow();
+    expect(deliveryLines(await metrics.registry.metrics())).toContain('infra_review_webhook_deliveries_total{event="issue_comment",outcome="failed"} 1');
   });
 });
