@@ -42,24 +42,36 @@ const MAX_TEXT = 16_000;
 const MAX_RACE_RETRIES = 20;
 const ACTIVE_JOB: JobStatus[] = ['queued', 'running'];
 
+/** The optional parts of a KyselyStore, given by name (see openStore). */
+export interface KyselyStoreOptions {
+  /** Runs after the database is destroyed, when the store is closed. Unset: nothing more. */
+  onClose?: () => Promise<void>;
+  /**
+   * SQLite: runs a transaction whose statements do not depend on each other's results in one message to
+   * the database thread (SqliteWorkerDialect.executeTransaction), so it holds the one connection for one
+   * round trip instead of one per statement. Unset: a Kysely transaction, statement by statement.
+   */
+  transactionInOneMessage?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>;
+}
+
 /**
  * The Store on top of Kysely: one set of queries for SQLite and PostgreSQL. Atomicity comes from single
  * statements (INSERT ... ON CONFLICT DO NOTHING, UPDATE ... WHERE id = (SELECT ...) RETURNING) rather than
  * from transactions held across awaits, which keeps both engines identical and SQLite free of lock waits.
  */
 export class KyselyStore implements Store {
+  private readonly onClose: () => Promise<void>;
+  private readonly transactionInOneMessage: KyselyStoreOptions['transactionInOneMessage'];
+
   constructor(
     readonly db: Kysely<Database>,
     readonly engine: StoreEngine,
     private readonly planFiles: PlanFileStorage,
-    private readonly onClose: () => Promise<void> = async () => undefined,
-    /**
-     * SQLite: runs a transaction whose statements do not depend on each other's results in one message to
-     * the database thread (SqliteWorkerDialect.executeTransaction), so it holds the one connection for one
-     * round trip instead of one per statement. Unset: a Kysely transaction, statement by statement.
-     */
-    private readonly transactionInOneMessage?: (queries: readonly CompiledQuery[]) => Promise<QueryResult<unknown>[]>,
-  ) {}
+    options: KyselyStoreOptions = {},
+  ) {
+    this.onClose = options.onClose ?? (async () => undefined);
+    this.transactionInOneMessage = options.transactionInOneMessage;
+  }
 
   // ---- plans ----
 

@@ -60,7 +60,9 @@ async function openSqliteStore(dataDir: string): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return new KyselyStore(db, 'sqlite', new FilePlanFileStorage(dataDir), undefined, (queries) => dialect.executeTransaction(queries));
+  return new KyselyStore(db, 'sqlite', new FilePlanFileStorage(dataDir), {
+    transactionInOneMessage: (queries) => dialect.executeTransaction(queries),
+  });
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
