@@ -64,6 +64,35 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     return { ...opened, gate, started };
   }
 
+  /**
+   * Opens a gated PR (openGatedPr) in `repo`, closes the gate and comments `/plan` as alice; once that /plan
+   * waits at the gate, runs `body` with the PR, its head, the `/plan` comment and the title the apply check
+   * had before it. The gate is removed at the end, whatever happened, so that no job is left waiting.
+   */
+  async function whilePlanWaitsAtGate(
+    repo: string,
+    body: (gated: {
+      pr: { owner: string; repo: string; number: number };
+      headSha: string;
+      comment: Awaited<ReturnType<AppUnderTest['double']['addComment']>>;
+      applyCheckBefore: string | null | undefined;
+    }) => Promise<void>,
+  ): Promise<void> {
+    const a = app!;
+    const { pr, headSha, gate, started } = await openGatedPr(repo);
+    const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
+
+    await writeFile(gate, '');
+    try {
+      const comment = await a.double.addComment({ ...pr, user: 'alice', body: '/plan' });
+      await a.receive('issue_comment', comment);
+      await waitFor('the /plan to reach the gate', () => existsSync(started));
+      await body({ pr, headSha, comment, applyCheckBefore });
+    } finally {
+      await rm(gate, { force: true });
+    }
+  }
+
   /** Our bot's comments on `pr` after comment `afterId`, other than the plan comment. */
   function botAnswersAfter(pr: { owner: string; repo: string; number: number }, afterId: number) {
     return app!.double.issueComments(pr).filter((c) => c.user?.type === 'Bot' && !c.body?.startsWith(PLAN_MARKER) && c.id > afterId);
@@ -340,14 +369,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     const a = app;
     a.double.setPermission('alice', 'write');
     const repo = 'plan-then-restart';
-    const { pr, headSha, gate, started } = await openGatedPr(repo);
-    const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
-
-    await writeFile(gate, '');
-    try {
-      const comment = await a.double.addComment({ ...pr, user: 'alice', body: '/plan' });
-      await a.receive('issue_comment', comment);
-      await waitFor('the /plan to reach the gate', () => existsSync(started));
+    await whilePlanWaitsAtGate(repo, async ({ pr, headSha, comment, applyCheckBefore }) => {
       // The server shuts down (a restart, a deploy): after the 1 s grace the running /plan is stopped.
       await a.runtime.stop();
 
@@ -360,9 +382,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       // A /plan changes nothing: its head's plan check says it was interrupted; the apply check is left as it was.
       expect(a.check(OWNER, repo, headSha, 'infra-review/plan')?.output.title).toBe('Plan interrupted');
       expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title).toBe(applyCheckBefore);
-    } finally {
-      await rm(gate, { force: true });
-    }
+    });
   });
 
   it('answers a `/plan` whose job was lost (another replica declared it abandoned) once, with the interrupted-job report, never "cancelled by a newer push"', async () => {
@@ -370,14 +390,7 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     const a = app;
     a.double.setPermission('alice', 'write');
     const repo = 'plan-then-lost';
-    const { pr, headSha, gate, started } = await openGatedPr(repo);
-    const applyCheckBefore = a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title;
-
-    await writeFile(gate, '');
-    try {
-      const comment = await a.double.addComment({ ...pr, user: 'alice', body: '/plan' });
-      await a.receive('issue_comment', comment);
-      await waitFor('the /plan to reach the gate', () => existsSync(started));
+    await whilePlanWaitsAtGate(repo, async ({ pr, headSha, comment, applyCheckBefore }) => {
       // Another replica finds the job's lease expired (its heartbeats did not reach the store), marks it
       // interrupted and reports it, as its queue's onInterrupted hook does.
       const interrupted = await a.runtime.store.recoverInterruptedJobs({ leaseMs: -60_000, exceptOwner: 'replica-b' });
@@ -403,8 +416,6 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
       );
       expect(a.check(OWNER, repo, headSha, 'infra-review/apply')?.output.title).toBe(applyCheckBefore);
       expect((await a.runtime.store.getJob(interrupted[0]!.id))?.status).toBe('interrupted');
-    } finally {
-      await rm(gate, { force: true });
-    }
+    });
   });
 });
