@@ -59,6 +59,28 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
     return { pr, headSha, check, comments, planComment: comments.find((body) => body.startsWith(PLAN_MARKER)) ?? '' };
   };
 
+  /**
+   * Plans a PR that changes envs/prod (whose files @bob owns) in a new `repo`, then changes the base branch by
+   * `baseChange` and lets @bob approve; returns the plan comment from before the change, the approval jobs the
+   * review ran, and the approval check and the plan comment after them.
+   */
+  const reviewAfterBaseChanged = async (repo: string, baseChange: Record<string, string | null>) => {
+    await double.createRepo(OWNER, repo, {
+      '.github/INFRAOWNERS': '/envs/  @bob\n',
+      'envs/prod/main.tf': `${backend(state(`${repo}-prod`))}${parameter('release', 'v1')}`,
+    });
+    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state(`${repo}-prod`))}${parameter('release', 'v2')}` }, 'Release');
+    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
+    expect(check.conclusion).toBe('success');
+    await double.pushCommit(OWNER, repo, 'main', baseChange, 'Oops');
+
+    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
+    const jobs = await app.endedJobs(OWNER, repo, pr.number, 'approval');
+    const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
+    const after = double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
+    return { planComment, jobs, approval, after };
+  };
+
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'ir-autoplan-'));
     const sink = new Writable({
@@ -157,26 +179,14 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
   });
 
   it('fails the approval check, naming the file and the problem, when a review comes after the base INFRAOWNERS became unreadable; the job ends normally', async () => {
-    const repo = 'dir-owners-review';
-    await double.createRepo(OWNER, repo, {
-      '.github/INFRAOWNERS': '/envs/  @bob\n',
-      'envs/prod/main.tf': `${backend(state('dir-owners-review-prod'))}${parameter('release', 'v1')}`,
-    });
-    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('dir-owners-review-prod'))}${parameter('release', 'v2')}` }, 'Release');
-    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
-    expect(check.conclusion).toBe('success');
+    const { planComment, jobs, approval, after } = await reviewAfterBaseChanged('dir-owners-review', { '.github/INFRAOWNERS': null, '.github/INFRAOWNERS/x': 'x\n' });
+    // Before the base changed, the approval line waited for @bob.
     expect(planComment).toContain('<!-- infra-review:approval -->\n⏳ **Approvals:** 0 of 1 requirement met; `/envs/` (line 1): 1 more from `@bob`.');
-    await double.pushCommit(OWNER, repo, 'main', { '.github/INFRAOWNERS': null, '.github/INFRAOWNERS/x': 'x\n' }, 'Oops');
-
-    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
-    const jobs = await app.endedJobs(OWNER, repo, pr.number, 'approval');
     expect(jobs.map((job) => job.status)).toEqual(['succeeded']);
-    const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
     expect(approval?.conclusion).toBe('failure');
     expect(approval?.output.title).toBe('Unreadable .github/INFRAOWNERS');
     expect(approval?.output.summary).toContain('`.github/INFRAOWNERS` on `main` cannot be read (.github/INFRAOWNERS is a directory, expected a file)');
     // The plan comment's approval line says the same as the check, not the status before the review.
-    const after = double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
     expect(after).toContain(
       '<!-- infra-review:approval -->\n❌ **Approvals:** cannot be evaluated while `.github/INFRAOWNERS` on `main` cannot be read (.github/INFRAOWNERS is a directory, expected a file).\n<!-- /infra-review:approval -->',
     );
@@ -184,24 +194,11 @@ describe.skipIf(!existsSync(STANDIN))('autoplan scenarios', () => {
   });
 
   it('fails the approval check and updates the plan comment\'s approval line when a review comes after the base config became invalid', async () => {
-    const repo = 'invalid-config-review';
-    await double.createRepo(OWNER, repo, {
-      '.github/INFRAOWNERS': '/envs/  @bob\n',
-      'envs/prod/main.tf': `${backend(state('invalid-config-review-prod'))}${parameter('release', 'v1')}`,
-    });
-    await double.pushCommit(OWNER, repo, 'release', { 'envs/prod/main.tf': `${backend(state('invalid-config-review-prod'))}${parameter('release', 'v2')}` }, 'Release');
-    const { pr, headSha, check, planComment } = await openAndPlan(repo, 'release');
-    expect(check.conclusion).toBe('success');
+    const { planComment, jobs, approval, after } = await reviewAfterBaseChanged('invalid-config-review', { '.github/infra-review.yml': 'version: 1\napply:\n  requirements: [approved\n' });
     expect(planComment).toContain('⏳ **Approvals:**');
-    await double.pushCommit(OWNER, repo, 'main', { '.github/infra-review.yml': 'version: 1\napply:\n  requirements: [approved\n' }, 'Oops');
-
-    await app.receive('pull_request_review', await double.addReview({ ...pr, user: 'bob', state: 'APPROVED' }));
-    const jobs = await app.endedJobs(OWNER, repo, pr.number, 'approval');
     expect(jobs.map((job) => job.status)).toEqual(['succeeded']);
-    const approval = app.check(OWNER, repo, headSha, 'infra-review/approval');
     expect(approval?.conclusion).toBe('failure');
     expect(approval?.output.title).toBe('Invalid .github/infra-review.yml');
-    const after = double.issueComments(pr).find((comment) => comment.body?.startsWith(PLAN_MARKER))?.body ?? '';
     expect(after).toContain('<!-- infra-review:approval -->\n❌ **Approvals:** cannot be evaluated while `.github/infra-review.yml` on `main` is invalid (see the `infra-review/approval` check).\n<!-- /infra-review:approval -->');
     expect(after).not.toContain('⏳ **Approvals:**');
   });
