@@ -26,10 +26,11 @@ export interface JobContext {
   /** `<slug>[bot]`: the author of our comments. */
   botLogin: string;
   /**
-   * The installation token for git; never stored or logged. Call it after the job's first REST request:
-   * that request fetches (and caches) the token through the client's auth hook. A token not cached yet
-   * would be fetched by the auth strategy's own request, which Probot leaves at api.github.com even with
-   * GHE_HOST set (octokit/auth-app.js#640), so on GitHub Enterprise it would fail.
+   * The installation token for git; never stored or logged. Fetched through the client: the job's first
+   * REST request fetches (and caches) it through the client's auth hook, on the configured host. Asked for
+   * before any request, it makes one (`GET /rate_limit`, which costs no rate limit), because Octokit's own
+   * `auth({ type: 'installation' })` would fetch an uncached token from api.github.com even with GHE_HOST
+   * set (octokit/auth-app.js#640), so on GitHub Enterprise it would fail.
    */
   installationToken(): Promise<string>;
   /** The store id of the job this context runs (absent outside a job). */
@@ -38,6 +39,16 @@ export interface JobContext {
 
 export async function createJobContext(services: JobServices, installationId: number, bindings: { jobId?: number } & Record<string, unknown>): Promise<JobContext> {
   const [octokit, app] = await Promise.all([services.octokitFor(installationId), services.appIdentity()]);
+  // A request GitHub answered (any status) went through the auth hook: the token is cached by then. A
+  // network failure carries no response (Octokit still gives it status 500): nothing is known of the token.
+  let answered = false;
+  octokit.hook.after('request', () => {
+    answered = true;
+  });
+  octokit.hook.error('request', (error: unknown) => {
+    if ((error as { response?: unknown }).response !== undefined) answered = true;
+    throw error;
+  });
   return {
     services,
     octokit,
@@ -46,6 +57,13 @@ export async function createJobContext(services: JobServices, installationId: nu
     log: services.log.child(bindings),
     ...(bindings.jobId !== undefined ? { jobId: bindings.jobId } : {}),
     installationToken: async () => {
+      if (!answered) {
+        // The auth hook fetches the token from the configured host before sending; the answer itself does not
+        // matter (GitHub Enterprise answers 404 when rate limiting is off). A network failure is thrown.
+        await octokit.request('GET /rate_limit').catch((error: unknown) => {
+          if (!answered) throw error;
+        });
+      }
       const auth = (await octokit.auth({ type: 'installation' })) as { token?: string };
       if (!auth.token) throw new Error('GitHub returned no installation token');
       return auth.token;
