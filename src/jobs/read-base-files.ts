@@ -118,8 +118,8 @@ export async function readTrustedFiles(base: BaseCommit): Promise<TrustedFilesAt
 
 /**
  * `readTrustedFiles` of the PR's base branch for a job that checks nothing out itself (commands, approval
- * re-evaluation): the base tip is fetched into a workspace of its own, removed afterwards. Call it after the
- * job's first REST request (see JobContext.installationToken).
+ * re-evaluation): the base tip is fetched into a workspace of its own, removed afterwards. Best after the
+ * job's first REST request, which has fetched the token git needs (else JobContext.installationToken makes one).
  */
 export async function loadTrustedFiles(ctx: JobContext, ref: Pick<PullRequestRef, 'cloneUrl' | 'baseRef'>, signal?: AbortSignal): Promise<TrustedFilesAtCommit> {
   const token = await ctx.installationToken();
