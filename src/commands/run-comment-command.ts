@@ -79,7 +79,8 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
   };
   // Config and policy from the base branch's tip, over git, as the autoplan reads them (never the head, never
   // the contents API). getPullRequest above was the job's first request: the installation token is cached.
-  // `/apply` checks `undiverged` against this same commit (trusted.baseSha).
+  // This one base commit decides the whole command: `/plan` plans with these files (the base is not fetched
+  // again, so a push to the base meanwhile cannot swap the rules), `/apply` checks `undiverged` against it (trusted.baseSha).
   let trusted: TrustedFilesAtCommit;
   try {
     trusted = await loadTrustedFiles(ctx, ref, signal);
@@ -126,7 +127,7 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         const stopped = () => (stopReason(signal) === 'shutdown' ? interruptedByRestart(label) : cancelledByPush);
         if (ctx.jobId === undefined) await store.supersedePlanJobs({ repo: repoName, pr: payload.pr, headSha: pr.headSha });
         else if ((await store.startPlanCommand({ jobId: ctx.jobId, repo: repoName, pr: payload.pr, headSha: pr.headSha })).outdatedBy !== undefined) return answer('failed', cancelledByPush, 'plan');
-        const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal);
+        const result = await planPullRequest(ctx, { ...ref, trigger: 'command', projects: command.projects, commentId: payload.commentId, actor: payload.actor }, signal, { trusted });
         if (result.outcome === 'cancelled') return { ...(stopReason(signal) === 'lost' ? await lostPlan() : await answer('failed', stopped(), 'plan')), plan: result };
         await addReaction(ctx.octokit, repo, payload.commentId, 'rocket');
         metrics.commands.inc({ command: 'plan', outcome: 'succeeded' });

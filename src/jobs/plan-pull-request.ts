@@ -38,12 +38,21 @@ import {
   type PlanJobResult,
 } from './head-plan-state.js';
 
+export interface PlanPullRequestOptions {
+  /**
+   * Config and policy already read from the base branch's tip by the caller (`/plan`: the files it was
+   * authorised and validated with), so that one base commit decides both and the base is fetched once.
+   * Without them (an autoplan, a re-run) the plan fetches the base tip into its own workspace.
+   */
+  trusted?: TrustedFiles;
+}
+
 /**
  * The product's main loop for one PR head: read config and policy from the base branch, check out the
  * head, find the affected projects, plan each, analyse, evaluate approvals, publish one comment and the
  * checks. A cancelled job (a newer push) publishes nothing.
  */
-export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, signal: AbortSignal): Promise<PlanJobResult | OversizedPlanResult> {
+export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, signal: AbortSignal, options: PlanPullRequestOptions = {}): Promise<PlanJobResult | OversizedPlanResult> {
   const { octokit } = ctx;
   const repo: RepoRef = { owner: payload.owner, repo: payload.repo };
   const repoName = repoFullName(payload);
@@ -62,7 +71,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
 
   // 2.-5. in a workspace that is gone before the results are published: once the apply check says
   // "waiting for /apply", the job is done, not still cleaning up.
-  const prepared = await withWorkspace((workspace) => prepareAndPlan(ctx, { payload, signal, workspace, commentsExist: earlier.any }), {
+  const prepared = await withWorkspace((workspace) => prepareAndPlan(ctx, { payload, signal, workspace, commentsExist: earlier.any, trusted: options.trusted }), {
     parentDir: path.join(ctx.services.settings.dataDir, 'workspaces'),
   });
   if (prepared.kind === 'invalid-config') {
@@ -262,22 +271,34 @@ type Prepared =
 /** Steps 2 to 5 of a plan job, in its workspace: base config and policy, the gates, the changed files, the plans. */
 async function prepareAndPlan(
   ctx: JobContext,
-  input: { payload: PlanJobPayload; signal: AbortSignal; workspace: Workspace; /** An earlier job of this PR may have written the sticky comment. */ commentsExist: boolean },
+  input: {
+    payload: PlanJobPayload;
+    signal: AbortSignal;
+    workspace: Workspace;
+    /** An earlier job of this PR may have written the sticky comment. */
+    commentsExist: boolean;
+    /** The caller's config and policy from the base (PlanPullRequestOptions.trusted); undefined: fetched here. */
+    trusted: TrustedFiles | undefined;
+  },
 ): Promise<Prepared> {
   const { payload, signal, workspace } = input;
   const { octokit, services } = ctx;
   const repo: RepoRef = { owner: payload.owner, repo: payload.repo };
   const headSha = payload.headSha;
 
-  // 2. Config and policy from the base branch (fetched over git; never the head): an invalid config plans nothing.
+  // 2. Config and policy from the base branch (over git; never the head): an invalid config plans nothing.
+  // Nothing else here needs the base's objects (the head is fetched by SHA and the changed files come from
+  // the API), so when the caller has read them (`/plan`), the base is not fetched again.
   const token = await ctx.installationToken();
-  const base = await fetchBaseCommit({ cloneUrl: payload.cloneUrl, branch: payload.baseRef, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
-  let trusted: TrustedFiles;
-  try {
-    trusted = await readTrustedFiles(base);
-  } catch (error) {
-    if (error instanceof BaseFileError) return { kind: 'unreadable-base-file', error };
-    throw error;
+  let trusted = input.trusted;
+  if (!trusted) {
+    const base = await fetchBaseCommit({ cloneUrl: payload.cloneUrl, branch: payload.baseRef, token, dir: workspace.repoDir, signal, baseEnv: services.settings.baseEnv });
+    try {
+      trusted = await readTrustedFiles(base);
+    } catch (error) {
+      if (error instanceof BaseFileError) return { kind: 'unreadable-base-file', error };
+      throw error;
+    }
   }
   const { config: parsed, policyFile } = trusted;
   if ('errors' in parsed) return { kind: 'invalid-config', parsed };

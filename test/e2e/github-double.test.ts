@@ -382,6 +382,20 @@ describe('GitHub double', () => {
       expect((await get()).status).toBe(200);
     });
 
+    it('runs a beforeNext action once, before it answers the next matching request', async () => {
+      let runs = 0;
+      double.beforeNext({ method: 'GET', pathPattern: `/repos/${OWNER}/${REPO}/collaborators/*/permission` }, () => {
+        runs += 1;
+        double.setPermission('zed', 'admin', `${OWNER}/${REPO}`);
+      });
+      await octokit.rest.pulls.get({ owner: OWNER, repo: REPO, pull_number: 1 });
+      expect(runs).toBe(0);
+      const permission = () => octokit.rest.repos.getCollaboratorPermissionLevel({ owner: OWNER, repo: REPO, username: 'zed' });
+      expect((await permission()).data.permission).toBe('admin');
+      await permission();
+      expect(runs).toBe(1);
+    });
+
     it('records unknown routes with a GitHub-style 404', async () => {
       const response = await fetch(`${double.apiUrl}/repos/${OWNER}/${REPO}/not-a-route`, { headers: { authorization: `token ${double.issueInstallationToken(OWNER)}` } });
       expect(response.status).toBe(404);

@@ -329,6 +329,38 @@ describe.skipIf(!existsSync(STANDIN))('/plan results count for /apply, the check
     expect(applyCheck.output.summary).toContain('`/plan -p y`');
     expect(planComment(pr)).toMatch(/\| <code>y<\/code> \|.*skipped/);
   });
+  it('plans a `/plan` with the base commit it was checked against, fetched once, even when the base moves in between', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('alice', 'write');
+    const repo = 'moving-base';
+    const { pr, headSha } = await openPlannedPr(
+      repo,
+      { '.github/infra-review.yml': 'version: 1\n', 'envs/prod/main.tf': project(statePath('prod'), 'v1') },
+      { 'envs/prod/main.tf': project(statePath('prod'), 'v2') },
+    );
+
+    // Two git fetches in all: the base once (read by the command, and its plan uses what it read), then the head.
+    a.double.clearRequests();
+    expect((await command(pr, 'alice', '/plan')).reactions).toEqual(['eyes', 'rocket']);
+    expect(a.double.requests({ kind: 'git', method: 'GET', path: /\/info\/refs$/ })).toHaveLength(2);
+
+    // The job reads the base's config, then asks for alice's permission: the base branch's config turns
+    // invalid right then, after the command read a valid one and before the plan.
+    let movedBase: string | undefined;
+    a.double.beforeNext({ method: 'GET', pathPattern: `/repos/${OWNER}/${repo}/collaborators/alice/permission` }, async () => {
+      movedBase = await a.double.pushCommit(OWNER, repo, 'main', { '.github/infra-review.yml': 'version: 1\nversion: 1\n' }, 'Break the config');
+    });
+    const planned = await command(pr, 'alice', '/plan');
+    expect(planned.reactions).toEqual(['eyes', 'rocket']);
+    expect(movedBase).toBeDefined();
+    expect(await a.double.resolveRef(OWNER, repo, 'main')).toBe(movedBase);
+    // Authorised, validated and planned under the one base commit: the plan is published, not "invalid config".
+    expect(a.check(OWNER, repo, headSha, 'infra-review/plan')).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(planComment(pr)).toContain('aws_ssm_parameter.release');
+    expect(planComment(pr)).not.toContain('configuration error');
+  });
+
   it('publishes nothing for an old head when a newer push arrives while `/plan` runs, like a superseded autoplan', async () => {
     app = await startAppUnderTest();
     const a = app;

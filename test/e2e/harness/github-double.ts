@@ -98,11 +98,15 @@ export interface RecordedRequest {
   injected: boolean;
 }
 
-export interface FailureRule {
+/** Which requests a `failNext` or `beforeNext` rule applies to. */
+export interface RequestRule {
   /** HTTP method to match (any when absent). */
   method?: string;
   /** Exact path, a path with `*` wildcards, or a RegExp; matched against `RecordedRequest.path`. */
   pathPattern: string | RegExp;
+}
+
+export interface FailureRule extends RequestRule {
   status: 500 | 502 | 403;
   /** How many matching requests fail. Default 1. */
   times?: number;
@@ -347,6 +351,7 @@ export class GitHubDouble {
   private seq = 0;
   private readonly recorded: RecordedRequest[] = [];
   private readonly failures: (FailureRule & { remaining: number })[] = [];
+  private readonly hooks: (RequestRule & { action: () => Promise<unknown> | void })[] = [];
   private readonly routes: Route[] = [];
   private readonly users = new Map<string, UserModel>();
   private readonly installations = new Map<number, InstallationModel>();
@@ -448,6 +453,14 @@ export class GitHubDouble {
 
   clearRequests(): void {
     this.recorded.length = 0;
+  }
+
+  /**
+   * Runs `action` (awaited) just before the double answers the next request matching `rule`, once: a change
+   * that happens while the app is between two steps, e.g. a push to the base branch in the middle of a job.
+   */
+  beforeNext(rule: RequestRule, action: () => Promise<unknown> | void): void {
+    this.hooks.push({ ...rule, action });
   }
 
   /** The next `times` requests matching the rule get `status` instead of their answer. */
@@ -767,6 +780,11 @@ export class GitHubDouble {
     };
     this.recorded.push(record);
     try {
+      const hook = this.hooks.find((h) => (!h.method || h.method.toUpperCase() === record.method) && matchPath(h.pathPattern, record.path));
+      if (hook) {
+        this.hooks.splice(this.hooks.indexOf(hook), 1);
+        await hook.action();
+      }
       if (isRest) await this.handleRest(req, res, record);
       else await this.handleGit(req, res, record, url);
     } catch (error) {
