@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runStep } from '../../src/runner/run-step.js';
 import type { RunStepOptions } from '../../src/runner/run-step.js';
-import { isAlive, useTempDirs } from './runner-test-kit.js';
+import { goneWithin, useTempDirs } from './runner-test-kit.js';
 
 describe('runStep', () => {
   const tempDir = useTempDirs();
@@ -47,7 +47,7 @@ describe('runStep', () => {
     expect(result.signal).toBe('SIGTERM');
     const pids = (await readFile(pidFile, 'utf8')).trim().split('\n').map(Number);
     expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    for (const pid of pids) expect(await goneWithin(pid)).toBe(true);
   });
 
   it('escalates to SIGKILL when the process ignores SIGTERM', async () => {
@@ -74,7 +74,7 @@ describe('runStep', () => {
     expect(result.cancelled).toBe(true);
     expect(result.timedOut).toBe(false);
     expect(result.exitCode).toBeNull();
-    expect(isAlive(Number((await readFile(pidFile, 'utf8')).trim()))).toBe(false);
+    expect(await goneWithin(Number((await readFile(pidFile, 'utf8')).trim()))).toBe(true);
   });
 
   it('does not start at all when already aborted', async () => {
@@ -112,7 +112,6 @@ describe('runStep', () => {
     const result = await runStep({ step: 'daemon', command: 'sh', args: ['-c', `sleep 100 > /dev/null 2>&1 & echo $! > ${pidFile}`] }, opts);
     expect(result.exitCode).toBe(0);
     const pid = Number((await readFile(pidFile, 'utf8')).trim());
-    for (let i = 0; i < 100 && isAlive(pid); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(isAlive(pid)).toBe(false);
+    expect(await goneWithin(pid)).toBe(true);
   });
 });

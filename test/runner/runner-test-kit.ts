@@ -24,6 +24,20 @@ export function useTempDirs(): (prefix?: string) => Promise<string> {
   };
 }
 
+/**
+ * Waits up to `ms` for `pid` to be gone (or a zombie); true if it went. A process killed by a signal
+ * closes its files (so its pipes report closed) a moment before the kernel marks it dead: on a busy
+ * machine that moment can be seen, so a check right after a step ends must allow for it.
+ */
+export async function goneWithin(pid: number, ms = 2_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
 /** True while a process exists and is not a zombie waiting to be reaped. */
 export function isAlive(pid: number): boolean {
   try {
