@@ -6,11 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import { afterAll, beforeAll, it } from 'vitest';
 import { openStore } from '../src/store/open-store.js';
 import { jobKey, type Job } from '../src/store/store.js';
 import { STANDIN, project } from '../test/e2e/harness/e2e-helpers.js';
+import { dropSchema } from '../test/store/engines.js';
 import { GitHubDouble } from '../test/e2e/harness/github-double.js';
 import { DEFAULT_WEBHOOK_PATH, signPayload } from '../test/e2e/harness/sign-webhook.js';
 import { RunningApp, generateAppKey } from '../test/e2e/harness/start-app.js';
@@ -104,15 +104,7 @@ afterAll(async () => {
   await app?.dispose();
   await double?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
-  if (STORE === 'postgres') {
-    const client = new pg.Client({ connectionString: DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists "${SCHEMA}" cascade`);
-    } finally {
-      await client.end();
-    }
-  }
+  if (STORE === 'postgres') await dropSchema(DATABASE_URL, SCHEMA);
 });
 
 function storeFlag(): 'sqlite' | 'postgres' {
