@@ -6,7 +6,7 @@ import { ownerIsDeadLocally } from './owner-id.js';
 import type { PlanFileStorage } from './plan-file-storage.js';
 import { NotFoundError } from './store-errors.js';
 import { boundJobResult } from './job-result-limit.js';
-import { jobKey } from './store.js';
+import { INTERRUPTED_ERRORS, jobKey } from './store.js';
 import type {
   ApplyKind,
   ApplyOutcome,
@@ -500,7 +500,8 @@ export class KyselyStore implements Store {
     const dead = owners
       .map((o) => o.owner)
       .filter((o): o is string => o !== null && o !== options.exceptOwner && (this.engine === 'sqlite' ? ownerIsDeadLocally(o) : false));
-    const abandoned = (status: 'interrupted' | 'superseded', error: string | undefined) =>
+    // `whose`: jobs of dead owners only, of silent ones only (heartbeat older than the lease), or both.
+    const abandoned = (status: 'interrupted' | 'superseded', error: string | undefined, whose: 'dead' | 'silent' | 'both') =>
       this.db
         .updateTable('jobs')
         .set((eb) => ({ status, finished_at: now, error: error ?? eb.ref('cancel_reason') }))
@@ -508,15 +509,20 @@ export class KyselyStore implements Store {
         .where('cancel_reason', status === 'superseded' ? 'is not' : 'is', null)
         .$if(options.exceptOwner !== undefined, (q) => q.where('owner', '!=', options.exceptOwner as string))
         .where((eb) => {
-          const silent = [eb('heartbeat_at', '<', cutoff), eb('heartbeat_at', 'is', null)];
-          if (dead.length > 0) silent.push(eb('owner', 'in', dead));
-          return eb.or(silent);
+          const which = [];
+          if (whose !== 'dead') which.push(eb('heartbeat_at', '<', cutoff), eb('heartbeat_at', 'is', null));
+          if (whose !== 'silent' && dead.length > 0) which.push(eb('owner', 'in', dead));
+          return eb.or(which);
         })
         .returningAll()
         .execute();
     // A superseded plan whose worker died needs no report: a newer plan replaces it anyway.
-    await abandoned('superseded', undefined);
-    const rows = await abandoned('interrupted', 'the worker running this job stopped (crash, restart or lost heartbeat); it is not re-run automatically');
+    await abandoned('superseded', undefined, 'both');
+    // The store records why: a dead owner first (known for certain), then jobs whose lease ran out.
+    const rows = [
+      ...(dead.length > 0 ? await abandoned('interrupted', INTERRUPTED_ERRORS.processEnded, 'dead') : []),
+      ...(await abandoned('interrupted', INTERRUPTED_ERRORS.leaseExpired, 'silent')),
+    ];
     const jobs = rows.map(toJob).sort((a, b) => a.id - b.id);
     if (jobs.length > 0) {
       // An apply whose job died did not finish: say so in its record rather than leaving it 'running'.

@@ -133,7 +133,8 @@ export interface Store {
   enqueuePlanJob(input: NewJob): Promise<{ job: Job; created: boolean; superseded: Job[]; cancelRequested: Job[] }>;
   /**
    * Mark abandoned running jobs 'interrupted' and return them (each job is returned to exactly one caller).
-   * Abandoned: heartbeat older than `leaseMs`, or (SQLite) the owning process on this host is dead.
+   * Abandoned: heartbeat older than `leaseMs`, or (SQLite) the owning process on this host is dead; the
+   * job's `error` says which (`INTERRUPTED_ERRORS`).
    * Jobs of `exceptOwner` are never touched. Interrupted jobs are never re-run automatically.
    * An abandoned job that was already asked to cancel (superseded) becomes 'superseded' and is not returned.
    */
@@ -353,6 +354,17 @@ export interface AuditEvent extends Required<Omit<AuditEventInput, 'details'>> {
   at: Date;
   details: Record<string, unknown> | null;
 }
+
+/**
+ * The error `recoverInterruptedJobs` records on an interrupted job: why it was found abandoned. Readers
+ * (the interruption report) compare against these to say what happened.
+ */
+export const INTERRUPTED_ERRORS = {
+  /** SQLite: the process that ran it is gone from this host (it crashed, was killed, or was restarted). */
+  processEnded: 'the infra-review process running this job ended (it crashed, was killed or was restarted); it is not re-run automatically',
+  /** No heartbeat for longer than the lease: its process may have crashed or restarted, or lost contact with the database. */
+  leaseExpired: 'the worker running this job stopped heartbeating for longer than the lease (a crash, a restart, or lost contact with the database); it is not re-run automatically',
+} as const;
 
 /** Derived job key: one job per (repo, PR, head SHA, command). */
 export function jobKey(input: { repo: string; pr: number; headSha: string; command: string }): string {

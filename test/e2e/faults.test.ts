@@ -99,9 +99,13 @@ describe.skipIf(!isAppBuilt() || !existsSync(STANDIN) || !existsSync('/proc'))('
     const second = await startApp({ dataDir, port: first.port, env: passEnv });
     await waitFor('the interrupted plan check', () => check(ref, headSha, 'infra-review/plan')?.conclusion === 'failure');
     const comment = await waitFor('the interruption comment', () => double.issueComments(ref).find((c) => c.body?.includes('interrupted')));
-    expect(comment.body).toContain('restarted');
+    // SQLite on one host: the restarted app knows the old process is gone, not merely silent.
+    expect(comment.body).toContain(`**The infra-review process running the plan of ${headSha.slice(0, 7)} ended** (it crashed, was killed or was restarted).`);
     expect(comment.body).toContain('/plan');
     expect(check(ref, headSha, 'infra-review/plan')?.output.title).toBe('Plan interrupted');
+    expect(check(ref, headSha, 'infra-review/plan')?.output.summary).toBe(
+      'The plan was interrupted: the infra-review process running it ended (it crashed, was killed or was restarted). Comment `/plan` to plan again.',
+    );
     await second.waitForLog((line) => line.text.includes('job interrupted by a crash or restart'));
     // Nothing re-run silently: no new IaC invocation, no plan comment.
     await sleep(2000);

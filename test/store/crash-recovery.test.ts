@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobQueue } from '../../src/jobs/job-queue.js';
-import type { Job } from '../../src/store/store.js';
+import { INTERRUPTED_ERRORS, type Job } from '../../src/store/store.js';
 import { ENGINES } from './engines.js';
 import type { EngineHandle } from './engines.js';
 
@@ -78,6 +78,10 @@ describe.each(ENGINES)('crash recovery on $name', (factory) => {
       const deadline = Date.now() + 10_000;
       while (reported.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(reported.map((j) => [j.id, j.status, j.kind])).toEqual([[holder.jobId, 'interrupted', 'apply']]);
+      // The store records why: on SQLite the owner process is known to be gone; on PostgreSQL only its lease ran out.
+      const why = factory.engine === 'sqlite' ? INTERRUPTED_ERRORS.processEnded : INTERRUPTED_ERRORS.leaseExpired;
+      expect(reported[0]?.error).toBe(why);
+      expect((await store.getJob(holder.jobId))?.error).toBe(why);
       // the interrupted apply is not run again
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(ran).toEqual([]);
