@@ -51,9 +51,9 @@ export function createApp(options: AppOptions = {}) {
     probot.on('pull_request', track('pull_request', async (context) => handlePullRequest(context, queue)));
     probot.on('pull_request_review', track('pull_request_review', async (context) => handlePullRequestReview(context, queue)));
     probot.on('issue_comment', track('issue_comment', async (context) => handleIssueComment(context, queue)));
-    // The "Re-run" buttons GitHub shows on our check runs and suite (other apps' check runs: `other_app`).
-    probot.on('check_run', track('check_run', async (context) => handleCheckRunRerequested(context, queue)));
-    probot.on('check_suite', track('check_suite', async (context) => handleCheckSuiteRerequested(context, queue)));
+    // The "Re-run" buttons GitHub shows on our check runs and suite (other apps' runs and suites: `other_app`).
+    probot.on('check_run', track('check_run', async (context) => handleCheckRunRerequested(context, queue, settings.appId)));
+    probot.on('check_suite', track('check_suite', async (context) => handleCheckSuiteRerequested(context, queue, settings.appId)));
 
     // Probot passes addHandler when a server runs the app; unit tests load the app without one.
     let serving = false;

@@ -14,13 +14,14 @@ interface AttachedPullRequest {
  * `check_run.rerequested`: someone clicked "Re-run" on one of our three check runs. Only enqueues;
  * the job checks that the run is our app's, finds the PR and re-plans, re-evaluates approvals or
  * republishes the apply status (never applies). A check run infra-review did not create (not one of its
- * three checks, or no app at all: GitHub sends every app's `check_run` events, a CI's `build`...) is
- * `other_app`; every other action on ours (created, completed, ...) is ignored. Both without the store.
+ * three checks, no app at all, or, when `ourAppId` is known, another app's run: GitHub sends every app's
+ * `check_run` events, a CI's `build`...) is `other_app`; every other action on ours (created, completed,
+ * ...) is ignored. Both without the store.
  */
-export async function handleCheckRunRerequested(context: Context<'check_run'>, queue: () => Promise<JobQueue>): Promise<'queued' | 'ignored' | 'other_app'> {
+export async function handleCheckRunRerequested(context: Context<'check_run'>, queue: () => Promise<JobQueue>, ourAppId?: number): Promise<'queued' | 'ignored' | 'other_app'> {
   const { payload } = context;
   const run = payload.check_run;
-  if (!isCheckName(run.name) || !run.app) return 'other_app';
+  if (!isCheckName(run.name) || !run.app || (ourAppId !== undefined && run.app.id !== ourAppId)) return 'other_app';
   if (payload.action !== 'rerequested') return 'ignored';
   return enqueueRerun(context, queue, {
     check: run.name,
@@ -30,11 +31,15 @@ export async function handleCheckRunRerequested(context: Context<'check_run'>, q
   });
 }
 
-/** `check_suite.rerequested` ("Re-run all checks" on our suite): re-plan the head, which republishes all three checks. */
-export async function handleCheckSuiteRerequested(context: Context<'check_suite'>, queue: () => Promise<JobQueue>): Promise<'queued' | 'ignored'> {
+/**
+ * `check_suite.rerequested` ("Re-run all checks" on our suite): re-plan the head, which republishes all three
+ * checks. Another app's suite (when `ourAppId` is known) is `other_app`; every other action is ignored.
+ */
+export async function handleCheckSuiteRerequested(context: Context<'check_suite'>, queue: () => Promise<JobQueue>, ourAppId?: number): Promise<'queued' | 'ignored' | 'other_app'> {
   const { payload } = context;
-  if (payload.action !== 'rerequested') return 'ignored';
   const suite = payload.check_suite;
+  if (ourAppId !== undefined && suite.app?.id !== ourAppId) return 'other_app';
+  if (payload.action !== 'rerequested') return 'ignored';
   if (!suite.app || !suite.head_sha) return 'ignored';
   return enqueueRerun(context, queue, {
     check: 'suite',

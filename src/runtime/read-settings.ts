@@ -20,6 +20,11 @@ export interface RuntimeSettings {
   shutdownGraceMs: number;
   /** HTTP_KEEP_ALIVE_SECONDS: how long the server keeps an idle client connection open; above the load balancer's idle timeout. Default 65. */
   httpKeepAliveMs: number;
+  /**
+   * APP_ID (read by Probot for its credentials): our GitHub App's id, when it is a number. Lets webhook
+   * handlers tell other apps' check runs and suites apart without a request. Unset: told apart by name only.
+   */
+  appId?: number;
   /** The environment the IaC steps and git start from (the runner reads IAC_BINARY and PATH from it). */
   baseEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -56,6 +61,7 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
     httpKeepAliveMs: positiveInt('HTTP_KEEP_ALIVE_SECONDS', 65, 3600) * 1000,
     baseEnv: env,
     ...(databaseUrl ? { databaseUrl } : {}),
+    ...(/^\d+$/.test(env.APP_ID?.trim() ?? '') ? { appId: Number(env.APP_ID?.trim()) } : {}),
   };
   for (const name of settings.passEnv) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(name)) problems.push(`IAC_PASS_ENV: ${JSON.stringify(name)} is not a variable name or PREFIX*`);

@@ -27,6 +27,7 @@ async function checkRunCompleted(name: string, appId: number) {
 interface EditableFixture {
   action: string;
   comment: { body: string; user: { type: string } };
+  check_suite: { app: { id: number } };
 }
 
 /** A fixture delivery (test/fixtures/events/NAME.json) with `edit` applied. */
@@ -87,6 +88,26 @@ describe('infra_review_webhook_deliveries_total', () => {
 
     // A delivery that needs the store waits up to 5 s for it, then fails: it would count as failed.
     expect(deliveryLines(await metrics.registry.metrics())).toEqual(['infra_review_webhook_deliveries_total{event="check_run",outcome="other_app"} 1']);
+  });
+
+  it("with APP_ID, tells other apps' check suites and same-named check runs apart by app id, without the store", async () => {
+    const { probot, metrics } = await load({ APP_ID: '1', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
+    const suite = (appId: number, action: string) => fixture('check_suite.rerequested', (p) => ((p.action = action), (p.check_suite.app.id = appId)));
+    await probot.receive({ id: 's1', name: 'check_suite', payload: await suite(15368, 'completed') } as never);
+    await probot.receive({ id: 's2', name: 'check_suite', payload: await suite(15368, 'requested') } as never);
+    await probot.receive({ id: 's3', name: 'check_suite', payload: await suite(1, 'completed') } as never);
+    // Another app naming its run like ours, even a Re-run of it: not ours, never queued.
+    const lookalike = await checkRunCompleted('infra-review/apply', 31337);
+    lookalike.action = 'rerequested';
+    await probot.receive({ id: 'r1', name: 'check_run', payload: lookalike as never });
+    await probot.receive({ id: 'r2', name: 'check_run', payload: (await checkRunCompleted('infra-review/apply', 1)) as never });
+
+    expect(deliveryLines(await metrics.registry.metrics())).toEqual([
+      'infra_review_webhook_deliveries_total{event="check_run",outcome="ignored"} 1',
+      'infra_review_webhook_deliveries_total{event="check_run",outcome="other_app"} 1',
+      'infra_review_webhook_deliveries_total{event="check_suite",outcome="ignored"} 1',
+      'infra_review_webhook_deliveries_total{event="check_suite",outcome="other_app"} 2',
+    ]);
   });
 
   it('answers every delivery it ignores without waiting for the store; only one with work to queue fails while the store is down', async () => {
