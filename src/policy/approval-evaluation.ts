@@ -65,7 +65,7 @@ export interface EvaluateApprovalsInput {
   headSha: string;
   options: ApprovalsConfig;
   teamMembers: TeamMembersResolver;
-  /** Needed only for the default rule with `from: write`; without it that rule cannot be satisfied. */
+  /** A reviewer's permission: an approval counts only from someone with write access; without a resolver no approval counts. */
   permissionOf?: PermissionResolver;
 }
 

@@ -7,7 +7,9 @@
  * APPROVED, CHANGES_REQUESTED and DISMISSED is the one that counts, ordered by submitted_at then id.
  * COMMENTED reviews neither grant nor withdraw anything, so a comment after an approval keeps the
  * approval; PENDING reviews are not submitted. A dismissed review leaves its author with no stance.
- * An approval counts when it is on the head SHA (any SHA with `carry_over`) and not by the PR author.
+ * An approval counts when it is on the head SHA (any SHA with `carry_over`), not by the PR author, and
+ * (as on GitHub) from a reviewer who has write access now: an INFRAOWNERS entry or a team membership can
+ * outlive a downgrade to read access.
  * A change request blocks whatever commit it was given on, until it is dismissed or followed by an
  * approval from the same reviewer (GitHub keeps change requests across pushes).
  */
@@ -47,6 +49,7 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
   const notes: string[] = [];
   const reviews = summarizeReviews(input, notes);
   const membership = new TeamMembership(input.teamMembers);
+  const writeAccess = new WriteAccess(input.permissionOf, notes);
 
   // A path may be listed once per project that uses it (a shared module): it is one file whose risk is
   // the highest of those projects.
@@ -64,7 +67,7 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
     if (input.changedFilesTruncated) {
       notes.push('GitHub lists no more than 3,000 changed files of a PR and this PR reaches that limit; the default rule applies to every changed file alike, listed or not.');
     }
-    const requirement = await evaluateDefault(input, paths, reviews, membership, notes);
+    const requirement = await evaluateDefault(input, paths, reviews, membership, writeAccess, notes);
     const requirements = requirement ? [requirement] : [];
     return {
       satisfied: requirements.every((r) => r.satisfied),
@@ -101,7 +104,7 @@ export async function evaluateApprovals(input: EvaluateApprovalsInput): Promise<
     }
     const rules = [...filesByRule.keys()].sort((a, b) => a.line - b.line);
     for (const rule of rules) {
-      requirements.push(await evaluateRule(section, rule, filesByRule.get(rule) ?? [], input, reviews, membership, notes));
+      requirements.push(await evaluateRule(section, rule, filesByRule.get(rule) ?? [], input, reviews, membership, writeAccess, notes));
     }
   }
 
@@ -207,6 +210,7 @@ async function evaluateRule(
   input: EvaluateApprovalsInput,
   reviews: ReviewState,
   membership: TeamMembership,
+  writeAccess: WriteAccess,
   notes: string[],
 ): Promise<ApprovalRequirement> {
   const author = input.author.toLowerCase();
@@ -239,7 +243,8 @@ async function evaluateRule(
   };
 
   const approvedBy: string[] = [];
-  for (const login of reviews.approvers) if (await isOwner(login)) approvedBy.push(login);
+  for (const login of reviews.approvers) if ((await isOwner(login)) && (await writeAccess.has(login, problems))) approvedBy.push(login);
+  // A change request blocks whatever the reviewer's access now (fail closed).
   const blockedBy: string[] = [];
   for (const login of reviews.changeRequesters) if (await isOwner(login)) blockedBy.push(login);
   // Resolve every team even when nobody from it reviewed, so an unresolvable team is reported.
@@ -274,6 +279,7 @@ async function evaluateDefault(
   paths: string[],
   reviews: ReviewState,
   membership: TeamMembership,
+  writeAccess: WriteAccess,
   notes: string[],
 ): Promise<ApprovalRequirement | null> {
   const { count, from } = input.options.default;
@@ -327,7 +333,10 @@ async function evaluateDefault(
   }
 
   const approvedBy: string[] = [];
-  for (const login of reviews.approvers) if (await isEligible(login)) approvedBy.push(login);
+  for (const login of reviews.approvers) {
+    // `from: write` checked the access itself; a listed user or team member needs it too.
+    if ((await isEligible(login)) && (from === 'write' || (await writeAccess.has(login, problems)))) approvedBy.push(login);
+  }
   const blockedBy: string[] = [];
   for (const login of reviews.changeRequesters) if (await isEligible(login)) blockedBy.push(login);
 
@@ -363,6 +372,48 @@ function toApproverOwner(text: string): Owner {
   return slash === -1
     ? { kind: 'user', login: text.slice(1), text }
     : { kind: 'team', org: text.slice(1, slash), slug: text.slice(slash + 1), text };
+}
+
+/**
+ * Whether an approving owner has write access to the repository now (write, maintain or admin), read once
+ * per login and evaluation. An unreadable permission, or no resolver, is a problem of the requirement (fail closed).
+ */
+class WriteAccess {
+  private readonly cache = new Map<string, Promise<RepositoryPermission | Error>>();
+  private readonly noted = new Set<string>();
+
+  constructor(
+    private readonly permissionOf: EvaluateApprovalsInput['permissionOf'],
+    private readonly notes: string[],
+  ) {}
+
+  async has(login: string, problems: string[]): Promise<boolean> {
+    const resolve = this.permissionOf;
+    if (!resolve) {
+      problems.push('cannot check write access: no permission resolver was given');
+      return false;
+    }
+    const key = login.toLowerCase();
+    let pending = this.cache.get(key);
+    if (!pending) {
+      pending = resolve(login).then(
+        (permission) => permission,
+        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+      );
+      this.cache.set(key, pending);
+    }
+    const permission = await pending;
+    if (permission instanceof Error) {
+      problems.push(`could not read the permission of ${login}: ${errorMessage(permission)}`);
+      return false;
+    }
+    if (WRITE_PERMISSIONS.has(permission)) return true;
+    if (!this.noted.has(key)) {
+      this.noted.add(key);
+      this.notes.push(`The approval of ${login} does not count: ${login} has ${permission === 'none' ? 'no' : permission} access to the repository; an owner needs write access or above to approve.`);
+    }
+    return false;
+  }
 }
 
 /** Team members, resolved once per evaluation; slugs and logins compared case-insensitively. */

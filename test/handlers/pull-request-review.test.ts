@@ -117,6 +117,10 @@ describe('pull_request_review -> infra-review/approval', () => {
         posted = body as typeof posted;
         return { id: 99, html_url: 'https://github.com/checks/99' };
       });
+    // An owner's approval counts only with write access: asked for an approving owner only.
+    if (teamMembers.includes(reviewer)) {
+      scope.get(`${REPO}/collaborators/${reviewer}/permission`).reply(200, { permission: 'write', role_name: 'write', user: { login: reviewer, permissions: { admin: false, maintain: false, push: true, triage: true, pull: true } } });
+    }
     const auth = [nockGetAccessToken(), nockGetApp()];
 
     await probot.receive({ id: 'review-1', name: 'pull_request_review', payload } as Parameters<Probot['receive']>[0]);

@@ -42,6 +42,8 @@ function input(overrides: Partial<EvaluateApprovalsInput> & { policy?: string | 
       if (!members) throw new Error(`Not Found: team ${org}/${slug}`);
       return members;
     },
+    // Every reviewer has write access unless a test says otherwise.
+    permissionOf: async () => 'write',
     ...rest,
   };
 }
@@ -227,6 +229,48 @@ describe('evaluateApprovals: owners and counts', () => {
   });
 });
 
+describe('evaluateApprovals: owners need write access to approve', () => {
+  // As on GitHub, where a code owner without write access cannot approve: an INFRAOWNERS entry or a
+  // team membership outlives a downgrade to read (or an outside collaborator's removal from a public
+  // repository, where anyone may submit a review), and such an approval must not unlock /apply.
+  const levels: Record<string, RepositoryPermission> = { bob: 'read', sam: 'triage', sue: 'write', carol: 'maintain' };
+  const permissionOf = async (login: string): Promise<RepositoryPermission> => levels[login.toLowerCase()] ?? 'none';
+
+  it('does not count an approval from a named owner or a team member without write access, and says why', async () => {
+    const reviews = [review('bob', 'APPROVED'), review('Sam', 'APPROVED')];
+    const result = await evaluateApprovals(input({ policy: '*.tf @bob @acme/sre\n', permissionOf, reviews }));
+    expect(result.satisfied).toBe(false);
+    expect(result.requirements[0]).toMatchObject({ approvedBy: [], stillNeededFrom: ['@bob', '@acme/sre'] });
+    expect(result.notes.join('\n')).toMatch(/approval of bob does not count: bob has read access to the repository; an owner needs write access or above to approve/);
+    expect(result.notes.join('\n')).toMatch(/approval of Sam does not count: Sam has triage access/);
+
+    const writers = await evaluateApprovals(input({ policy: '[Two][2]\n*.tf @carol @acme/sre\n', permissionOf, reviews: [review('carol', 'APPROVED'), review('sue', 'APPROVED')] }));
+    expect(writers.satisfied).toBe(true);
+    expect(writers.requirements[0]!.approvedBy).toEqual(['carol', 'sue']);
+  });
+
+  it('fails closed when the permission of an approving owner cannot be read, or there is no resolver', async () => {
+    const failing = async (login: string): Promise<RepositoryPermission> => {
+      throw new Error(`HTTP 502 reading ${login}`);
+    };
+    const broken = await evaluateApprovals(input({ permissionOf: failing, reviews: [review('sue', 'APPROVED')] }));
+    expect(broken.satisfied).toBe(false);
+    expect(broken.requirements[0]!.problems).toEqual(['could not read the permission of sue: HTTP 502 reading sue']);
+    const none = await evaluateApprovals(input({ permissionOf: undefined, reviews: [review('sue', 'APPROVED')] }));
+    expect(none.satisfied).toBe(false);
+    expect(none.requirements[0]!.problems).toEqual(['cannot check write access: no permission resolver was given']);
+  });
+
+  it('applies to a configured default list of users and teams too', async () => {
+    const config = { default: { from: ['@acme/sre', '@bob'] } };
+    const readers = await evaluateApprovals(input({ policy: null, config, permissionOf, reviews: [review('bob', 'APPROVED'), review('sam', 'APPROVED')] }));
+    expect(readers.satisfied).toBe(false);
+    expect(readers.requirements[0]!.approvedBy).toEqual([]);
+    const writer = await evaluateApprovals(input({ policy: null, config, permissionOf, reviews: [review('sue', 'APPROVED')] }));
+    expect(writer.satisfied).toBe(true);
+  });
+});
+
 describe('evaluateApprovals: risk sections', () => {
   const policy = '*.tf @acme/platform\n[risk:high]\n* @acme/sre\n[risk:critical][2]\n* @acme/sre @acme/security\n';
 
@@ -311,7 +355,7 @@ describe('evaluateApprovals: no policy file', () => {
   });
 
   it('fails closed without a permission resolver', async () => {
-    const result = await evaluateApprovals(input({ policy: null, reviews: [review('writer', 'APPROVED')] }));
+    const result = await evaluateApprovals(input({ policy: null, permissionOf: undefined, reviews: [review('writer', 'APPROVED')] }));
     expect(result.satisfied).toBe(false);
     expect(result.requirements[0]!.problems).toEqual(['cannot check write access: no permission resolver was given']);
   });
