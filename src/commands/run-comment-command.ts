@@ -77,6 +77,19 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
     fromFork: pr.fromFork,
     draft: pr.draft,
   };
+  // `/apply` and `/rollback` are judged by the rules on the PR's base branch: only the default branch's are
+  // trusted. A writer can push any other branch with rules of their own (no approvals, anyone may apply) and
+  // open the PR into it. Refused before those rules are even read.
+  if ((command.name === 'apply' || command.name === 'rollback') && (pr.defaultBranch === undefined || pr.baseRef !== pr.defaultBranch)) {
+    const reason = pr.defaultBranch === undefined ? `the default branch of the repository is not known (base ${pr.baseRef})` : `base ${pr.baseRef} is not the default branch ${pr.defaultBranch}`;
+    await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: `decision:${command.name}-refused`, reason });
+    const into = pr.defaultBranch === undefined ? 'GitHub did not name the repository\'s default branch' : `this PR is into \`${pr.baseRef}\`, not the default branch \`${pr.defaultBranch}\``;
+    return answer(
+      'refused',
+      `:no_entry: \`${label}\` refused: ${into}. infra-review applies and rolls back only PRs into the default branch: the rules that decide (\`${CONFIG_FILE}\` and INFRAOWNERS) are read from the PR's base branch, and anyone who can push could write another branch's rules. Nothing was changed.`,
+      command.name,
+    );
+  }
   // Config and policy from the base branch's tip, over git, as the autoplan reads them (never the head, never
   // the contents API). getPullRequest above was the job's first request: the installation token is cached.
   // This one base commit decides the whole command: `/plan` plans with these files (the base is not fetched

@@ -7,6 +7,8 @@ export interface PullRequestState {
   headSha: string;
   baseRef: string;
   baseSha: string;
+  /** The repository's default branch (undefined when GitHub did not say). */
+  defaultBranch: string | undefined;
   author: string;
   /** The head lives in another repository (a fork). */
   fromFork: boolean;
@@ -28,7 +30,7 @@ interface PullRequestData {
   draft?: boolean;
   user: { login: string } | null;
   head: { sha: string; repo: { full_name: string } | null };
-  base: { ref: string; sha: string; repo: { full_name: string } };
+  base: { ref: string; sha: string; repo: { full_name: string; default_branch?: string } };
 }
 
 export function toPullRequestState(data: PullRequestData): PullRequestState {
@@ -40,6 +42,7 @@ export function toPullRequestState(data: PullRequestData): PullRequestState {
     headSha: data.head.sha,
     baseRef: data.base.ref,
     baseSha: data.base.sha,
+    defaultBranch: data.base.repo.default_branch,
     author: data.user?.login ?? '',
     fromFork: (data.head.repo?.full_name ?? '') !== data.base.repo.full_name,
     draft: data.draft === true,

@@ -426,6 +426,37 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(a.double.requests({ kind: 'git' }).length).toBeGreaterThan(0);
   });
 
+  it('refuses /apply and /rollback on a PR into a branch other than the default one, whose rules anyone who can push could have written, without reading them', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('mallory', 'write');
+    const state = path.join(stateDir, 'side-base.tfstate');
+    // main: approvals from bob required. A branch pushed by a writer: approvals off, anyone may apply.
+    await a.double.createRepo(OWNER, 'side-base', { 'envs/prod/main.tf': project(state, { a: 'v1' }), '.github/INFRAOWNERS': '/envs/  @bob\n' });
+    await a.double.pushCommit(OWNER, 'side-base', 'lenient', { '.github/infra-review.yml': 'version: 1\napply:\n  requirements:\n    approved: false\n    undiverged: false\n', '.github/INFRAOWNERS': null }, 'No rules here');
+    const headSha = await a.double.pushCommit(OWNER, 'side-base', 'change', { 'envs/prod/main.tf': project(state, { a: 'v2' }) }, 'Change prod');
+    const opened = await a.double.openPullRequest({ owner: OWNER, repo: 'side-base', head: 'change', base: 'lenient', author: 'mallory', title: 'prod via a side door' });
+    const pr = { owner: OWNER, repo: 'side-base', number: opened.pull_request.number };
+    await a.receive('pull_request', opened);
+    await waitFor('the plan job', () => a.check(OWNER, 'side-base', headSha, 'infra-review/apply'));
+    a.double.clearRequests();
+
+    for (const body of ['/apply', '/rollback']) {
+      const { reactions, answer } = await command(pr, 'mallory', body);
+      expect(reactions).toEqual(['eyes', 'confused']);
+      expect(answer).toContain(`\`${body}\` refused: this PR is into \`lenient\`, not the default branch \`main\``);
+    }
+    expect(await stateValues(state)).toEqual({});
+    expect(await a.runtime.store.listApplies({ repo: `${OWNER}/side-base`, pr: pr.number })).toEqual([]);
+    const audit = await a.runtime.store.listAudit({ repo: `${OWNER}/side-base`, pr: pr.number });
+    expect(audit.filter((event) => event.action.startsWith('decision:')).map((event) => [event.action, event.reason])).toEqual([
+      ['decision:apply-refused', 'base lenient is not the default branch main'],
+      ['decision:rollback-refused', 'base lenient is not the default branch main'],
+    ]);
+    // The side branch's rules were not even read.
+    expect(a.double.requests({ kind: 'git' })).toEqual([]);
+  });
+
   it('refuses /apply when the base branch changed the project after the plan (undiverged), judged against the base commit fetched for config, with no REST lookup of the branch', async () => {
     app = await startAppUnderTest();
     const a = app;
