@@ -151,6 +151,17 @@ export async function runCommentCommand(ctx: JobContext, payload: CommentCommand
         return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'apply');
       }
       case 'rollback': {
+        // A rollback returns a project to before this PR's first apply: after the PR is merged (or closed) that
+        // would also undo what later PRs applied, under none of their approvals, and take a lock nothing releases.
+        if (pr.state !== 'open') {
+          const state = pr.merged ? 'merged' : 'closed';
+          await store.audit({ repo: repoName, pr: payload.pr, actor: payload.actor, action: 'decision:rollback-refused', reason: `the PR is ${state}` });
+          return answer(
+            'refused',
+            `:no_entry: \`${label}\` refused: the PR is ${state}. A rollback returns a project to the state before this PR's first apply, which would also undo what later PRs applied. Open a PR that reverts the change instead: its plan shows what it undoes. Nothing was changed.`,
+            'rollback',
+          );
+        }
         const result = await runRollback(ctx, { ref, config, policyFile: trusted.policyFile, actor: payload.actor, projects: command.projects, confirm: command.confirm, signal, trigger: 'command' });
         return answer(result.ok ? 'succeeded' : result.refused ? 'refused' : 'failed', result.body, 'rollback');
       }

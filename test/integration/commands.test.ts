@@ -229,6 +229,25 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(merges[0]?.body).toMatchObject({ merge_method: 'squash' });
   });
 
+  it('refuses /rollback on a merged PR: it would return the project to before this PR and undo what later PRs applied; nothing runs and no lock is taken', async () => {
+    app = await startAppUnderTest();
+    app.double.setPermission('bob', 'write');
+    const config = 'apply:\n  automerge: true\n  requirements:\n    approved: false\n';
+    const { pr, state } = await plannedPr('rollback-merged', config, { a: 'v1' }, { a: 'v2' });
+    expect((await command(pr, 'bob', '/apply')).reactions).toEqual(['eyes', 'rocket']);
+    // Closing the merged PR released its locks.
+    await app.receive('pull_request', await app.double.closePullRequest(pr));
+    await waitFor('the locks to be released', async () => ((await app!.runtime.store.listLocks({ repo: `${OWNER}/rollback-merged` })).length === 0 ? true : undefined));
+    const applies = await app.runtime.store.listApplies({ repo: `${OWNER}/rollback-merged`, pr: pr.number });
+
+    const { reactions, answer } = await command(pr, 'bob', '/rollback');
+    expect(reactions).toEqual(['eyes', 'confused']);
+    expect(answer).toContain('`/rollback` refused: the PR is merged.');
+    expect(await stateNames(state)).toEqual(['a']);
+    expect(await app.runtime.store.listApplies({ repo: `${OWNER}/rollback-merged`, pr: pr.number })).toEqual(applies);
+    expect(await app.runtime.store.listLocks({ repo: `${OWNER}/rollback-merged` })).toEqual([]);
+  });
+
   it('releases the PR\'s locks on /unlock, so another PR can apply', async () => {
     app = await startAppUnderTest();
     app.double.setPermission('bob', 'write');
