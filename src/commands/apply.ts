@@ -197,6 +197,21 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
     ctx.services.metrics.lockWaits.inc({ outcome: 'acquired' });
     taken.push(item);
   }
+  // Each saved plan is taken by this job in one statement (planned → applying): of two `/apply` of this PR at
+  // once (two comments, two workers or replicas), both past the checks above, only one applies a plan, once.
+  // Locks are not released on a refusal here: they are this PR's, and the other job holds them too.
+  const claimed: typeof taken = [];
+  for (const item of taken) {
+    if (await store.claimPlanForApply(item.plan.id)) {
+      claimed.push(item);
+      continue;
+    }
+    for (const done of claimed) await store.updatePlan(done.plan.id, { status: 'planned' });
+    return refuse(
+      `the saved plan of ${item.target.name} is taken by another apply`,
+      `:no_entry: \`/apply\` refused: the saved plan of \`${item.target.name}\` is being applied by another \`/apply\` of this PR, or was just used by one. Nothing was run; that command answers with the result.`,
+    );
+  }
   await store.audit({ repo: repoName, pr: ref.pr, actor: input.actor, action: 'decision:apply-allowed', reason: `applying ${taken.map((t) => t.target.name).join(', ')} at ${ref.headSha}` });
 
   // 5. Apply each project's saved plan in a fresh checkout of the planned commit.

@@ -115,6 +115,17 @@ export class KyselyStore implements Store {
     return toPlan(row);
   }
 
+  async claimPlanForApply(id: number): Promise<boolean> {
+    const row = await this.db
+      .updateTable('plans')
+      .set({ status: 'applying' satisfies PlanStatus, updated_at: Date.now() })
+      .where('id', '=', id)
+      .where('status', '=', 'planned' satisfies PlanStatus)
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async getPlan(id: number): Promise<PlanRecord | undefined> {
     const row = await this.db.selectFrom('plans').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toPlan(row);

@@ -36,6 +36,12 @@ export interface Store {
   latestPlan(query: { repo: string; pr: number; project: string; workspace: string; headSha?: string }): Promise<PlanRecord | undefined>;
   /** Plans of a PR, newest first. */
   listPlans(query: { repo: string; pr: number; headSha?: string }): Promise<PlanRecord[]>;
+  /**
+   * Atomically move a `planned` plan to `applying` (one statement): of several jobs about to apply the same
+   * saved plan (two `/apply` comments at once, or on two replicas), exactly one gets `true`. False for any
+   * other status, or an unknown id.
+   */
+  claimPlanForApply(id: number): Promise<boolean>;
 
   // ---- plan files ---------------------------------------------------------------------------
   /**

@@ -229,6 +229,24 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(merges[0]?.body).toMatchObject({ merge_method: 'squash' });
   });
 
+  it('applies a saved plan once when two /apply comments run at the same time: the other is refused and runs nothing', async () => {
+    const log = path.join(stateDir, 'standin.log');
+    app = await startAppUnderTest({ env: { IAC_STANDIN_LOG: log, IAC_PASS_ENV: 'IAC_STANDIN_*', WORKER_CONCURRENCY: '2' } });
+    const a = app;
+    a.double.setPermission('bob', 'write');
+    a.double.setPermission('carol', 'write');
+    const { pr, state } = await plannedPr('twice', 'apply:\n  requirements:\n    approved: false\n', { a: 'v1' }, { a: 'v2' });
+    const comments = [await a.double.addComment({ ...pr, user: 'bob', body: '/apply' }), await a.double.addComment({ ...pr, user: 'carol', body: '/apply' })];
+    await Promise.all(comments.map((comment) => a.receive('issue_comment', comment)));
+    const reactions = (id: number) => a.double.commentReactions(id).map((r) => r.content);
+    await waitFor('both answers', () => comments.every((c) => reactions(c.comment.id).length > 1), 120_000);
+
+    expect(comments.map((c) => reactions(c.comment.id).at(-1)).sort()).toEqual(['confused', 'rocket']);
+    expect(standinCalls(log).filter((call) => call.argv[0] === 'apply')).toHaveLength(1);
+    expect((await a.runtime.store.listApplies({ repo: `${OWNER}/twice`, pr: pr.number })).map((r) => [r.kind, r.outcome])).toEqual([['apply', 'succeeded']]);
+    expect(await stateValues(state)).toEqual({ a: 'v2' });
+  });
+
   it('refuses /rollback on a merged PR: it would return the project to before this PR and undo what later PRs applied; nothing runs and no lock is taken', async () => {
     app = await startAppUnderTest();
     app.double.setPermission('bob', 'write');

@@ -44,6 +44,20 @@ describe.each(ENGINES)('store on $name', (factory) => {
       expect((await store.getPlan(first.id))?.summary).toEqual(summary);
       await expect(store.updatePlan(999_999, { status: 'failed' })).rejects.toThrow(/plan 999999 not found/);
     });
+
+    it('hands a planned plan to exactly one of several concurrent applies, and none other than a planned one', async () => {
+      const plan = await store.recordPlan({ repo, pr: 7, project: 'prod', workspace: 'default', headSha: 'aaa', baseSha: 'base1', status: 'planned' });
+      const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimPlanForApply(plan.id)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await store.getPlan(plan.id))?.status).toBe('applying');
+      expect(await store.claimPlanForApply(plan.id)).toBe(false);
+      for (const status of ['planning', 'failed', 'applied', 'apply-failed', 'stale', 'superseded', 'discarded'] as const) {
+        const other = await store.recordPlan({ repo, pr: 7, project: 'prod', workspace: 'default', headSha: 'aaa', baseSha: 'base1', status });
+        expect(await store.claimPlanForApply(other.id), status).toBe(false);
+        expect((await store.getPlan(other.id))?.status).toBe(status);
+      }
+      expect(await store.claimPlanForApply(999_999)).toBe(false);
+    });
   });
 
   describe.skipIf(factory.skip)('plan files', () => {
