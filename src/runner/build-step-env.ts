@@ -28,8 +28,12 @@ const INHERITED_NAMES = new Set([
 ]);
 const INHERITED_PREFIXES = ['LC_'];
 
-/** Names that make a value secret when they are passed through (masked in all output). */
-const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|_KEY$|^KEY$|AUTH/i;
+/**
+ * Names that make a value secret when they are passed through (masked in all output), wherever the word
+ * sits in the name: `TF_VAR_db_pass`, `API_KEY_PROD`, `SENTRY_DSN`, `DB_CONNECTION_STRING`. Plain settings
+ * (`AWS_REGION`, `TF_LOG`) stay readable: a region masked everywhere would wreck every ARN in a plan.
+ */
+const SECRET_NAME = /SECRET|TOKEN|PASS|CREDENTIAL|PRIVATE|KEY|AUTH|CERT|DSN|CONN|SESSION|COOKIE|SIGNATURE/i;
 
 export function isSecretEnvName(name: string): boolean {
   return SECRET_NAME.test(name);

@@ -32,4 +32,22 @@ describe('buildStepEnv', () => {
     expect(env.TF_LOG).toBe('info');
     expect(secrets).toEqual(['pw-123456']);
   });
+
+  it('masks the values of the usual secret names wherever the word sits, and not plain settings', () => {
+    const named = {
+      TF_VAR_db_pass: 'v-pass',
+      API_KEY_PROD: 'v-api-key',
+      AWS_ACCESS_KEY_ID: 'v-key-id',
+      SENTRY_DSN: 'v-dsn',
+      DB_CONNECTION_STRING: 'v-conn',
+      CLIENT_CERT_PEM: 'v-cert',
+      AWS_SESSION_TOKEN: 'v-session',
+      GITHUB_APP_PASSPHRASE: 'v-passphrase',
+      AWS_REGION: 'eu-west-1',
+      TF_LOG: 'info',
+      TF_VAR_instance_count: '3',
+    };
+    const { secrets } = buildStepEnv({ baseEnv: { ...baseEnv, ...named }, passEnv: Object.keys(named) });
+    expect([...secrets].sort()).toEqual(['v-api-key', 'v-cert', 'v-conn', 'v-dsn', 'v-key-id', 'v-pass', 'v-passphrase', 'v-session']);
+  });
 });
