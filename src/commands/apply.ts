@@ -156,7 +156,8 @@ export async function runApply(ctx: JobContext, input: RunApplyInput): Promise<C
       const comparison = await compareCommits(ctx.octokit, repo, plan.baseSha, baseSha);
       baseChangedFiles = comparison.truncated
         ? [`(more than ${comparison.files.length} files changed)`]
-        : comparison.files.map((file) => file.filename).filter((file) => affectsProject(file, target.dir, otherDirs));
+        : // A rename counts by both names: a file moved out of the project changes it as much as one moved in.
+          comparison.files.flatMap((file) => (file.previous_filename ? [file.previous_filename, file.filename] : [file.filename])).filter((file) => affectsProject(file, target.dir, otherDirs));
     }
     const lock = await store.getLock({ repo: repoName, project: target.name, workspace: target.workspace });
     const unmet = checkApplyRequirements({

@@ -522,6 +522,29 @@ describe.skipIf(!existsSync(STANDIN))('slash commands that change infrastructure
     expect(await stateValues(state)).toEqual({ a: 'v3' });
   });
 
+  it('refuses /apply (undiverged) when the base moved a file out of the project after the plan: a rename counts by its old name too', async () => {
+    app = await startAppUnderTest();
+    const a = app;
+    a.double.setPermission('bob', 'write');
+    const state = path.join(stateDir, 'renamed.tfstate');
+    const moved = 'locals {\n  # shared settings, moved out of the project on main after the plan\n  y = 2\n}\n';
+    await a.double.createRepo(OWNER, 'renamed', { 'envs/prod/main.tf': project(state, { a: 'v1' }), 'envs/prod/settings.tf': moved, '.github/infra-review.yml': 'apply:\n  requirements:\n    approved: false\n' });
+    const headSha = await a.double.pushCommit(OWNER, 'renamed', 'change', { 'envs/prod/main.tf': project(state, { a: 'v2' }) }, 'Change prod');
+    const opened = await a.double.openPullRequest({ owner: OWNER, repo: 'renamed', head: 'change', author: 'alice', title: 'change' });
+    const pr = { owner: OWNER, repo: 'renamed', number: opened.pull_request.number };
+    await a.receive('pull_request', opened);
+    await waitFor('the plan job', () => a.check(OWNER, 'renamed', headSha, 'infra-review/apply'));
+    // main renames the file out of envs/prod: the project's configuration on main is no longer what was planned.
+    await a.double.pushCommit(OWNER, 'renamed', 'main', { 'envs/prod/settings.tf': null, 'archive/settings.tf.txt': moved }, 'Move settings out');
+    expect((await a.double.git.diffFiles(OWNER, 'renamed', opened.pull_request.base.sha, 'main')).map((f) => [f.status, f.filename, f.previousFilename])).toEqual([['renamed', 'archive/settings.tf.txt', 'envs/prod/settings.tf']]);
+
+    const refused = await command(pr, 'bob', '/apply');
+    expect(refused.reactions, refused.answer).toEqual(['eyes', 'confused']);
+    expect(refused.answer).toContain('**undiverged**');
+    expect(refused.answer).toContain('`envs/prod/settings.tf`');
+    expect(await stateValues(state)).toEqual({});
+  });
+
   it('refuses a command while the base config is invalid, listing each error with its line, read over git', async () => {
     app = await startAppUnderTest();
     const a = app;
