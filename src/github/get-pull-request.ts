@@ -7,8 +7,8 @@ export interface PullRequestState {
   headSha: string;
   baseRef: string;
   baseSha: string;
-  /** The repository's default branch (undefined when GitHub did not say). */
-  defaultBranch: string | undefined;
+  /** The repository's default branch (absent when GitHub did not say). */
+  defaultBranch?: string;
   author: string;
   /** The head lives in another repository (a fork). */
   fromFork: boolean;
@@ -42,7 +42,7 @@ export function toPullRequestState(data: PullRequestData): PullRequestState {
     headSha: data.head.sha,
     baseRef: data.base.ref,
     baseSha: data.base.sha,
-    defaultBranch: data.base.repo.default_branch,
+    ...(data.base.repo.default_branch ? { defaultBranch: data.base.repo.default_branch } : {}),
     author: data.user?.login ?? '',
     fromFork: (data.head.repo?.full_name ?? '') !== data.base.repo.full_name,
     draft: data.draft === true,
