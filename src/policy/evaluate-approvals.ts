@@ -293,32 +293,17 @@ async function evaluateDefault(
   const problems: string[] = [];
   let isEligible: (login: string) => Promise<boolean>;
   if (from === 'write') {
-    const permissionOf = input.permissionOf;
-    if (!permissionOf) problems.push('cannot check write access: no permission resolver was given');
-    const cache = new Map<string, Promise<boolean>>();
+    if (!input.permissionOf) problems.push('cannot check write access: no permission resolver was given');
     const botNoted = new Set<string>();
-    isEligible = (login) => {
+    isEligible = async (login) => {
       const key = login.toLowerCase();
       // An app's bot account can hold write access, but an automated approval is not a human review.
       if (key.endsWith('[bot]')) {
         if (!botNoted.has(key)) notes.push(`The review of ${login} does not count: bot accounts cannot approve infrastructure changes.`);
         botNoted.add(key);
-        return Promise.resolve(false);
+        return false;
       }
-      let result = cache.get(key);
-      if (!result) {
-        result = permissionOf
-          ? permissionOf(login).then(
-              (permission) => WRITE_PERMISSIONS.has(permission),
-              (error: unknown) => {
-                problems.push(`could not read the permission of ${login}: ${errorMessage(error)}`);
-                return false;
-              },
-            )
-          : Promise.resolve(false);
-        cache.set(key, result);
-      }
-      return result;
+      return writeAccess.canWrite(login, problems);
     };
   } else {
     const owners = from.map((text) => toApproverOwner(text));
@@ -375,8 +360,9 @@ function toApproverOwner(text: string): Owner {
 }
 
 /**
- * Whether an approving owner has write access to the repository now (write, maintain or admin), read once
- * per login and evaluation. An unreadable permission, or no resolver, is a problem of the requirement (fail closed).
+ * Reviewers' write access to the repository now (write, maintain or admin), each permission read once per
+ * evaluation (the default rule's `from: write` and owners' approvals share the reads). An unreadable
+ * permission, or no resolver, is a problem of the requirement (fail closed).
  */
 class WriteAccess {
   private readonly cache = new Map<string, Promise<RepositoryPermission | Error>>();
@@ -387,32 +373,41 @@ class WriteAccess {
     private readonly notes: string[],
   ) {}
 
-  async has(login: string, problems: string[]): Promise<boolean> {
-    const resolve = this.permissionOf;
-    if (!resolve) {
-      problems.push('cannot check write access: no permission resolver was given');
+  /** Whether `login` has write access or above. */
+  async canWrite(login: string, problems: string[]): Promise<boolean> {
+    const permission = await this.permission(login);
+    if (permission instanceof Error) {
+      problems.push(permission.message);
       return false;
     }
+    return WRITE_PERMISSIONS.has(permission);
+  }
+
+  /** `canWrite` for an approving owner; one without it is named in the notes, once. */
+  async has(login: string, problems: string[]): Promise<boolean> {
+    if (await this.canWrite(login, problems)) return true;
+    const permission = await this.permission(login);
+    const key = login.toLowerCase();
+    if (!(permission instanceof Error) && !this.noted.has(key)) {
+      this.noted.add(key);
+      this.notes.push(`The approval of ${login} does not count: ${login} has ${permission === 'none' ? 'no' : permission} access to the repository; an owner needs write access or above to approve.`);
+    }
+    return false;
+  }
+
+  private permission(login: string): Promise<RepositoryPermission | Error> {
+    const resolve = this.permissionOf;
+    if (!resolve) return Promise.resolve(new Error('cannot check write access: no permission resolver was given'));
     const key = login.toLowerCase();
     let pending = this.cache.get(key);
     if (!pending) {
       pending = resolve(login).then(
         (permission) => permission,
-        (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) => new Error(`could not read the permission of ${login}: ${errorMessage(error)}`),
       );
       this.cache.set(key, pending);
     }
-    const permission = await pending;
-    if (permission instanceof Error) {
-      problems.push(`could not read the permission of ${login}: ${errorMessage(permission)}`);
-      return false;
-    }
-    if (WRITE_PERMISSIONS.has(permission)) return true;
-    if (!this.noted.has(key)) {
-      this.noted.add(key);
-      this.notes.push(`The approval of ${login} does not count: ${login} has ${permission === 'none' ? 'no' : permission} access to the repository; an owner needs write access or above to approve.`);
-    }
-    return false;
+    return pending;
   }
 }
 
