@@ -143,7 +143,7 @@ export async function planPullRequest(ctx: JobContext, payload: PlanJobPayload, 
     policyFile,
   });
   if (signal.aborted) return cancelled();
-  await publishApprovalCheck(ctx, repo, headSha, evaluation, checks);
+  await publishApprovalCheck(ctx, repo, headSha, evaluation, { checks });
 
   // 8. Publish: the sticky comment, the plan check, the apply check.
   const commentInput: PlanCommentInput = {

@@ -4,22 +4,16 @@ import { formatConfigError } from '../config/config-error.js';
 import { approvalMetricOutcome, type ChangedFileInput } from '../policy/approval-evaluation.js';
 import { listPrFiles } from '../github/list-pr-files.js';
 import { listReviews, type PrReview } from '../github/list-reviews.js';
-import { CHECK_APPROVAL, ensureCheckRun, type HeadCheckRuns } from '../github/ensure-check-run.js';
+import { CHECK_APPROVAL, type HeadCheckRuns } from '../github/ensure-check-run.js';
 import type { ApprovalEvaluation } from '../policy/approval-evaluation.js';
 import type { JobContext } from './job-context.js';
 import type { PullRequestRef } from './job-payloads.js';
 import { evaluatePrApprovals } from './evaluate-pr-approvals.js';
-import { publishApprovalCheck } from './publish-approval-check.js';
+import { publishApprovalCheck, writeApprovalCheck, type ApprovalCheckWrite } from './publish-approval-check.js';
 import { annotatePlanComment } from '../github/annotate-plan-comment.js';
 import { formatApprovalStatusLine } from '../policy/format-approval-status.js';
 import { describeOversizedPlan, readHeadPlanState } from './head-plan-state.js';
 import { BaseFileError, describeBaseFileError, loadTrustedFiles, type TrustedFiles } from './read-base-files.js';
-
-/** How the approval check is written: through the job's check runs of the head (`checks`), and as a new run on a Re-run. */
-interface CheckWriteOptions {
-  checks?: HeadCheckRuns;
-  rerun?: boolean;
-}
 
 /** Stands for "a project whose plan is not known yet": its risk is missing, so it counts as critical. */
 export const UNPLANNED_PROJECT = '(not planned yet)';
@@ -108,7 +102,7 @@ export async function refreshApprovals(
   }
   ctx.services.metrics.approvalEvaluations.inc({ outcome: approvalMetricOutcome(evaluation) });
   if (publish) {
-    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options.checks, options.rerun);
+    await publishApprovalCheck(ctx, repo, ref.headSha, evaluation, options);
     // The plan comment's one-line approval status follows the check (only when a plan comment exists).
     if (plan) await annotatePlanComment(ctx.octokit, repo, ref.pr, 'approval', formatApprovalStatusLine(evaluation), { botLogin: ctx.botLogin });
   }
@@ -119,8 +113,8 @@ export async function refreshApprovals(
  * Approvals cannot be evaluated (the base's rules cannot be used): the approval check fails, and the plan
  * comment's approval line says the same instead of the status from before (only when there is a plan comment).
  */
-async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string; line: string }, options: CheckWriteOptions): Promise<void> {
-  await failApprovalCheck(ctx, ref, { title: output.title, summary: output.summary }, options);
+async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string; line: string }, write: ApprovalCheckWrite): Promise<void> {
+  await failApprovalCheck(ctx, ref, { title: output.title, summary: output.summary }, write);
   if (await readHeadPlanState(ctx.services.store, ref)) {
     await annotatePlanComment(ctx.octokit, { owner: ref.owner, repo: ref.repo }, ref.pr, 'approval', output.line, { botLogin: ctx.botLogin });
   }
@@ -130,9 +124,6 @@ async function reportUnevaluable(ctx: JobContext, ref: PullRequestRef, output: {
  * `infra-review/approval` failed because the base's rules cannot be used (an invalid config, a config or
  * policy path that is not a readable file): never left pending, nor green from an older head.
  */
-export async function failApprovalCheck(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string }, options: CheckWriteOptions = {}): Promise<void> {
-  const { checks, rerun } = options;
-  const check = { name: CHECK_APPROVAL, status: 'completed', conclusion: 'failure', ...output, ...(rerun ? { rerun } : {}) } as const;
-  if (checks && checks.headSha === ref.headSha) await checks.ensure(check);
-  else await ensureCheckRun(ctx.octokit, { owner: ref.owner, repo: ref.repo }, { ...check, headSha: ref.headSha, appId: ctx.app.id });
+export async function failApprovalCheck(ctx: JobContext, ref: PullRequestRef, output: { title: string; summary: string }, write: ApprovalCheckWrite = {}): Promise<void> {
+  await writeApprovalCheck(ctx, { owner: ref.owner, repo: ref.repo }, ref.headSha, { conclusion: 'failure', ...output }, write);
 }
